@@ -1,0 +1,22 @@
+"""mock-affise: a stateful, wire-faithful emulator of the Affise affiliate billing API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the WSGI app: settings, database, blueprints and the one error handler family.
+
+    config overrides MOCK_AFFISE_* environment variables, which override the defaults
+    (see mock_affise.config). Without a DATABASE_URL the database is in memory, seeded with
+    the default fixture; a file or server database that already holds a tenant is reused.
+    """
+    from .app import build_app
+
+    return build_app(config)

@@ -1,0 +1,191 @@
+"""Request schemas: marshmallow fields that read Affise's wire values into plain Python."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import ValidationError as MarshmallowError
+
+from ..errors import ExtraFields, ValidationError
+from ..money import MoneyError, parse_money
+
+_INT = re.compile(r"^[+-]?\d{1,18}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_TEXT = 65_536
+
+
+class Scalar(fields.Field):
+    """One value: a repeated key keeps the last value, as PHP does."""
+
+    default_error_messages = {  # noqa: RUF012
+        "required": "is required",
+        "null": "is required",
+        "single": "must be a single value, not an array",
+    }
+
+    def _raw(self, value: Any) -> Any:
+        if isinstance(value, list):
+            if not value:
+                raise self.make_error("single")
+            value = value[-1]
+        if isinstance(value, dict):
+            raise self.make_error("single")
+        return value
+
+
+class Text(Scalar):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        value = self._raw(value)
+        if isinstance(value, bool):
+            value = int(value)
+        text = str(value)
+        if len(text) > MAX_TEXT:
+            raise MarshmallowError(f"must be at most {MAX_TEXT} characters")
+        return text
+
+
+class Int(Scalar):
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        value = self._raw(value)
+        if isinstance(value, bool) or not _INT.match(str(value).strip()):
+            raise MarshmallowError("must be an integer")
+        number = int(str(value).strip())
+        if self.minimum is not None and number < self.minimum:
+            raise MarshmallowError(f"must be at least {self.minimum}")
+        if self.maximum is not None and number > self.maximum:
+            raise MarshmallowError(f"must be at most {self.maximum}")
+        return number
+
+
+class Money(Scalar):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        value = self._raw(value)
+        try:
+            return parse_money(value)
+        except MoneyError as exc:
+            raise MarshmallowError(str(exc)) from exc
+
+
+class Day(Scalar):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        value = str(self._raw(value)).strip()
+        if not _DATE.match(value):
+            raise MarshmallowError("must be a date in YYYY-MM-DD format")
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError as exc:
+            raise MarshmallowError("must be a real date in YYYY-MM-DD format") from exc
+
+
+class Flag(Scalar):
+    """0/1, true/false, as forms and the Go SDK send booleans."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        value = self._raw(value)
+        text = str(value).strip().lower()
+        if text in ("1", "true"):
+            return True
+        if text in ("0", "false", ""):
+            return False
+        raise MarshmallowError("must be 0 or 1")
+
+
+class Choice(Scalar):
+    def __init__(self, choices: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = str(self._raw(value))
+        if text not in self.choices:
+            raise MarshmallowError("must be one of " + ", ".join(self.choices))
+        return text
+
+
+class ListOf(fields.Field):
+    """An array in any encoding: k[0]=, k[]=, repeated k=, JSON list, or a single value."""
+
+    default_error_messages = {"required": "is required", "null": "is required"}  # noqa: RUF012
+
+    def __init__(self, item: Scalar, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.item = item
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        if isinstance(value, dict):
+            if not all(str(k).lstrip("-").isdigit() for k in value):
+                raise MarshmallowError("must be an array")
+            value = [value[k] for k in sorted(value, key=lambda k: int(k))]
+        elif not isinstance(value, list):
+            value = [value]
+        items = []
+        for index, raw in enumerate(value):
+            if isinstance(raw, dict | list):
+                raise MarshmallowError(f"item {index} must be a single value")
+            try:
+                items.append(self.item._deserialize(raw, attr, data))
+            except MarshmallowError as exc:
+                raise MarshmallowError(f"item {index} {_first(exc.messages)}") from exc
+        return items
+
+
+def _first(messages: Any) -> str:
+    while isinstance(messages, dict | list):
+        messages = next(iter(messages.values())) if isinstance(messages, dict) else messages[0]
+    return str(messages)
+
+
+class Params(Schema):
+    """Base schema: unknown parameters are dropped, or refused on strict routes."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    # Set True on routes where Affise itself refuses extra fields.
+    always_strict = False
+
+
+def load(schema: Params, params: Mapping[str, Any], strict: bool = False) -> dict[str, Any]:
+    """Validate params against schema; raise the first problem as an Affise 400."""
+    if strict or schema.always_strict:
+        known = {f.data_key or name for name, f in schema.fields.items()}
+        for name in params:
+            if name not in known:
+                raise ExtraFields(name)
+    cleaned = {k: v for k, v in params.items() if not _is_blank(v, schema, k)}
+    try:
+        return schema.load(cleaned)
+    except MarshmallowError as exc:
+        field, problem = _first_error(exc.messages, schema)
+        raise ValidationError(field, problem) from exc
+
+
+def _is_blank(value: Any, schema: Params, name: str) -> bool:
+    # An empty value for a non-text field means "not given", as PHP's empty() reads it.
+    field = schema.fields.get(name) or next(
+        (f for f in schema.fields.values() if f.data_key == name), None
+    )
+    return value == "" and field is not None and not isinstance(field, Text)
+
+
+def _first_error(messages: Any, schema: Params) -> tuple[str, str]:
+    if isinstance(messages, dict):
+        order = [f.data_key or n for n, f in schema.fields.items()]
+        keys = sorted(messages, key=lambda k: order.index(k) if k in order else len(order))
+        key = keys[0]
+        if key == "_schema":
+            text = _first(messages[key])
+            field, _, problem = text.partition(": ")
+            return field, problem
+        return key, _first(messages[key])
+    return "request", _first(messages)

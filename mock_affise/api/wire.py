@@ -1,0 +1,177 @@
+"""Affise's wire: API key placement, bracket arrays, merged query and body parameters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from flask import Request, Response
+
+from ..errors import AffiseError, BadRequest
+
+KEY_NAME = "api-key"
+MAX_DEPTH = 5
+MAX_LIST_ITEMS = 10_000
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+JSON_TYPES = ("application/json",)
+
+_BRACKETED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
+_SUBKEY = re.compile(r"\[([^\[\]]*)\]")
+
+
+def api_key(request: Request) -> str | None:
+    """Return the API key from the API-Key header (any case) or the api-key query parameter."""
+    key = request.headers.get(KEY_NAME)
+    if key:
+        return key.strip()
+    for name, value in request.args.items(multi=True):
+        if name.lower() == KEY_NAME and value:
+            return value.strip()
+    return None
+
+
+def _split(key: str) -> tuple[str, list[str]]:
+    match = _BRACKETED.match(key)
+    if not match:
+        return key, []
+    return match.group(1), _SUBKEY.findall(match.group(2))
+
+
+def _clash(name: str) -> BadRequest:
+    return BadRequest(f"{name}: mixes array and single-value forms")
+
+
+def _place(container: dict[str, Any] | list[Any], key: str, subs: list[str], value: str,
+           path: str) -> None:
+    """Put value at container[key][subs...], creating lists for [] and dicts for [name]."""
+    if not subs:
+        if isinstance(container, list):
+            container.append(value)
+        elif isinstance(container.get(key), dict | list):
+            raise _clash(path)
+        else:
+            container[key] = value
+        return
+    sub, rest = subs[0], subs[1:]
+    wanted = list if sub == "" else dict
+    if isinstance(container, list):
+        child: Any = wanted()
+        container.append(child)
+    else:
+        child = container.get(key)
+        if child is None:
+            child = container[key] = wanted()
+        elif not isinstance(child, wanted):
+            if isinstance(child, list) and sub.isdigit():
+                # k[]=a&k[1]=b: PHP keeps both; so do we, as an indexed dict.
+                child = container[key] = {str(i): v for i, v in enumerate(child)}
+            else:
+                raise _clash(path)
+    if isinstance(child, list) and len(child) >= MAX_LIST_ITEMS:
+        raise BadRequest(f"{path}: more than {MAX_LIST_ITEMS} items")
+    _place(child, sub, rest, value, f"{path}[{sub}]")
+
+
+def parse_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Turn (key, value) pairs into nested parameters.
+
+    ids[0]=1&ids[1]=2 gives {"ids": {"0": "1", "1": "2"}}; ids[]=1&ids[]=2 and the Go SDK's
+    repeated ids=1&ids=2 give {"ids": ["1", "2"]}; payment_systems[0][fields][4]=x nests.
+    Fields decide later whether an indexed dict is a list.
+    """
+    result: dict[str, Any] = {}
+    for raw_key, value in pairs:
+        if "\x00" in raw_key or "\x00" in value:
+            raise BadRequest(f"{raw_key.replace(chr(0), '')}: must not contain NUL characters")
+        name, subs = _split(raw_key)
+        if name.lower() == KEY_NAME:
+            continue
+        if len(subs) > MAX_DEPTH:
+            raise BadRequest(f"{name}: nested deeper than {MAX_DEPTH} levels")
+        if not subs:
+            existing = result.get(name)
+            if existing is None:
+                result[name] = value
+            elif isinstance(existing, str):
+                result[name] = [existing, value]
+            elif isinstance(existing, list) and all(isinstance(v, str) for v in existing):
+                existing.append(value)
+            else:
+                raise _clash(name)
+            continue
+        _place(result, name, subs, value, name)
+    return result
+
+
+def _check_json(value: Any, path: str, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH + 1:
+        raise BadRequest(f"{path}: nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str) and "\x00" in value:
+        raise BadRequest(f"{path}: must not contain NUL characters")
+    if isinstance(value, dict):
+        return {str(k): _check_json(v, f"{path}[{k}]", depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        if len(value) > MAX_LIST_ITEMS:
+            raise BadRequest(f"{path}: more than {MAX_LIST_ITEMS} items")
+        return [_check_json(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    if isinstance(value, float):
+        # JSON numbers are read as Decimal below; a float here would be a bug, keep it exact.
+        return Decimal(repr(value))
+    return value
+
+
+def parse_json_body(data: bytes) -> dict[str, Any]:
+    """Read a JSON object body; numbers with a fraction stay exact Decimals."""
+    import json
+
+    try:
+        text = data.decode("utf-8")
+        body = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise BadRequest("Request body is not valid UTF-8") from exc
+    except ValueError as exc:
+        raise BadRequest(f"Malformed JSON body: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("JSON body must be an object of parameters")
+    body = {k: v for k, v in body.items() if k.lower() != KEY_NAME}
+    return _check_json(body, "body")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def request_params(request: Request) -> dict[str, Any]:
+    """Merge query and body parameters (the body wins on a clash), whatever the encoding."""
+    params = parse_pairs(request.args.items(multi=True))
+    mimetype = request.mimetype
+    if mimetype in FORM_TYPES:
+        body = parse_pairs(request.form.items(multi=True))
+    elif mimetype in JSON_TYPES or mimetype.endswith("+json"):
+        data = request.get_data(cache=True)
+        body = parse_json_body(data) if data.strip() else {}
+    else:
+        data = request.get_data(cache=True)
+        if data.strip():
+            raise BadRequest(
+                f"Unsupported Content-Type '{mimetype or 'none'}': send "
+                "application/x-www-form-urlencoded, multipart/form-data or application/json"
+            )
+        body = {}
+    params.update(body)
+    return params
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    """Serialise body as the JSON Affise clients parse (they need the JSON content type)."""
+    return Response(orjson.dumps(body), status=status, mimetype="application/json")
+
+
+def error_response(error: AffiseError) -> Response:
+    """Render an error in Affise's envelope: the text under message and under error."""
+    return json_response(
+        {"status": 2, "message": error.message, "error": error.message}, error.status_code
+    )

@@ -1,0 +1,82 @@
+"""Application assembly: settings, database, blueprints, error rendering."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from .api.wire import error_response
+from .config import load_settings
+from .db import Database
+from .errors import (
+    AffiseError,
+    BadRequest,
+    MethodNotAllowed,
+    PageNotFound,
+    PayloadTooLarge,
+    ServerError,
+)
+
+log = logging.getLogger("mock_affise")
+
+
+@dataclass
+class MockState:
+    """What the app keeps between requests: settings and the database (no tenant state)."""
+
+    settings: dict[str, Any]
+    db: Database
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and wire the Flask app (see mock_affise.create_app)."""
+    from .api import register_blueprints
+    from .fixtures import prepare_database
+
+    settings = load_settings(config)
+    app = Flask("mock_affise")
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
+    app.url_map.strict_slashes = False
+    db = Database(settings["DATABASE_URL"])
+    app.extensions["mock_affise"] = MockState(settings, db)
+    prepare_database(db, settings)
+    register_blueprints(app)
+    _register_error_handlers(app, settings)
+    return app
+
+
+def _register_error_handlers(app: Flask, settings: Mapping[str, Any]) -> None:
+    @app.errorhandler(AffiseError)
+    def _affise(error: AffiseError):
+        return error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if error.code == 404:
+            return error_response(PageNotFound())
+        if error.code == 405:
+            response = error_response(MethodNotAllowed())
+            if error.valid_methods:
+                response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+            return response
+        if error.code == 413:
+            limit = settings["MAX_BODY_BYTES"]
+            return error_response(
+                PayloadTooLarge(f"Request Entity Too Large: the body exceeds {limit} bytes")
+            )
+        if error.code == 400:
+            return error_response(BadRequest("Bad Request: the request body could not be read"))
+        generic = AffiseError(error.name)
+        generic.status_code = error.code or 500
+        return error_response(generic)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(ServerError())

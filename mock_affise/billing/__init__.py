@@ -1,0 +1,1 @@
+"""The billing domain: rules (pure) and one service per Affise payments operation."""

@@ -1,0 +1,62 @@
+"""The tenant clock: frozen or running, moved only by the control plane."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from .models import Tenant
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+DATE_FORMAT = "%Y-%m-%d"
+_DURATION = re.compile(r"^\s*(-?\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def host_now() -> datetime:
+    """Return the host's UTC time without zone, to the second."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def tenant_now(tenant: Tenant) -> datetime:
+    """Return 'now' for a tenant: its frozen time, or its base moved on by host time since."""
+    if tenant.clock_frozen:
+        return tenant.clock_base
+    return (tenant.clock_base + (host_now() - tenant.clock_anchor)).replace(microsecond=0)
+
+
+def set_clock(tenant: Tenant, moment: datetime, frozen: bool | None = None) -> None:
+    """Put the tenant clock at moment; it stays frozen or running as before unless told."""
+    tenant.clock_base = moment.replace(microsecond=0)
+    tenant.clock_anchor = host_now()
+    if frozen is not None:
+        tenant.clock_frozen = frozen
+
+
+def advance_clock(tenant: Tenant, seconds: int) -> None:
+    """Move the tenant clock on by seconds (back, if negative)."""
+    set_clock(tenant, tenant_now(tenant) + timedelta(seconds=seconds))
+
+
+def parse_duration(text: str) -> int:
+    """Return the seconds in '3d', '2h', '15m', '30s' or '1w'; raise ValueError otherwise."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError("must be a duration like 30s, 15m, 2h, 3d or 1w")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def format_timestamp(moment: datetime | None) -> str | None:
+    """Render a timestamp as Affise does: YYYY-MM-DD HH:MM:SS, no zone."""
+    return None if moment is None else moment.strftime(TIMESTAMP_FORMAT)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse YYYY-MM-DD HH:MM:SS (or a bare date, meaning midnight); raise ValueError."""
+    text = str(text).strip()
+    for fmt in (TIMESTAMP_FORMAT, DATE_FORMAT):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError("must be a timestamp in YYYY-MM-DD HH:MM:SS format")

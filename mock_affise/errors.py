@@ -1,0 +1,112 @@
+"""The AffiseError family: each error carries Affise's HTTP status and message text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .money import plain
+
+
+class AffiseError(Exception):
+    """An answer in Affise's error envelope: {"status": 2, "message": TEXT, "error": TEXT}."""
+
+    status_code = 400
+    message = "Bad Request"
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+class BadRequest(AffiseError):
+    """A 400 for a request Affise would refuse."""
+
+
+class ValidationError(BadRequest):
+    """A parameter is missing or malformed: the message names the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class ExtraFields(BadRequest):
+    """Affise's text for a parameter a route does not accept."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Method does not allow extra fields: '{name}'")
+
+
+class Unauthorized(AffiseError):
+    status_code = 401
+    message = "Token is necessary"
+
+
+class Forbidden(AffiseError):
+    status_code = 403
+    message = "Auth Denied"
+
+
+class NotFound(AffiseError):
+    status_code = 404
+    message = "Resource Not Found"
+
+
+class PageNotFound(AffiseError):
+    status_code = 404
+    message = "Page Not Found"
+
+
+class MethodNotAllowed(AffiseError):
+    status_code = 405
+    message = "Method Not Allowed"
+
+
+class PayloadTooLarge(AffiseError):
+    status_code = 413
+    message = "Request Entity Too Large"
+
+
+class ServerError(AffiseError):
+    status_code = 500
+    message = "Server error, Please contact your administrator"
+
+
+# Business rules: Affise's own texts (contract section 4).
+
+
+class PaymentFinished(BadRequest):
+    message = "Payment has status finished"
+
+
+class GenerationRunning(BadRequest):
+    message = "Generation is running..."
+
+
+class NoPaymentSystem(BadRequest):
+    def __init__(self, name: str, affiliate_id: int, currency: str) -> None:
+        super().__init__(
+            f"The affiliate {name} ({affiliate_id}) does not have a payment system ({currency})"
+        )
+
+
+class NoPaidConversions(BadRequest):
+    def __init__(self, name: str, affiliate_id: int) -> None:
+        super().__init__(f"The affiliate {name} ({affiliate_id}) does not have paid conversions")
+
+
+class BelowMinimumPayment(BadRequest):
+    def __init__(self, minimum: Decimal, currency: str) -> None:
+        super().__init__(f"Minimum payment - {plain(minimum)} {currency}")
+
+
+class NotEnoughPaidConversions(BadRequest):
+    def __init__(
+        self, name: str, affiliate_id: int, available: Decimal, wanted: Decimal, currency: str
+    ) -> None:
+        super().__init__(
+            f"The affiliate {name} ({affiliate_id}) has {plain(available)} {currency} of paid "
+            f"conversions, less than {plain(wanted)} {currency}"
+        )

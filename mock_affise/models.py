@@ -1,0 +1,197 @@
+"""The tenant's data: SQLAlchemy 2 typed models. Every row belongs to a tenant."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .money import Money
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    """One Affise network: its clock, settings, id counters and the document it was seeded from."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # now = clock_base while frozen, else clock_base + (host time - clock_anchor).
+    clock_frozen: Mapped[bool] = mapped_column(default=False)
+    clock_base: Mapped[datetime]
+    clock_anchor: Mapped[datetime]
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    next_payment_id: Mapped[int] = mapped_column(default=1)
+    next_correction_id: Mapped[int] = mapped_column(default=1)
+    next_affiliate_id: Mapped[int] = mapped_column(default=1)
+    next_binding_id: Mapped[int] = mapped_column(default=1)
+
+
+class Currency(Base):
+    __tablename__ = "currencies"
+    __table_args__ = (Index("ix_currencies_code", "tenant_id", "code", unique=True),)
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(8))
+    rate: Mapped[Decimal] = mapped_column(Money)
+    active: Mapped[bool] = mapped_column(default=True)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    min_payment: Mapped[Decimal] = mapped_column(Money)
+    is_crypto: Mapped[bool | None] = mapped_column(default=None)
+
+
+class PaymentSystem(Base):
+    """Settings > Payment systems: fields are [{id, label, required}]."""
+
+    __tablename__ = "payment_systems"
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(255))
+    currency: Mapped[str | None] = mapped_column(String(8))
+    threshold: Mapped[Decimal | None] = mapped_column(Money)
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class Manager(Base):
+    __tablename__ = "managers"
+    __table_args__ = (Index("ix_managers_api_key", "api_key", unique=True),)
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(255), default="")
+    last_name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    api_key: Mapped[str] = mapped_column(String(128))
+
+
+class Affiliate(Base):
+    """A partner, in Affise's URLs; an affiliate in its prose."""
+
+    __tablename__ = "affiliates"
+    __table_args__ = (Index("ix_affiliates_api_key", "api_key", unique=True),)
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    email: Mapped[str] = mapped_column(String(255))
+    login: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    manager_id: Mapped[str | None] = mapped_column(String(24))
+    api_key: Mapped[str] = mapped_column(String(128))
+    ref: Mapped[int | None]
+    ref_percent: Mapped[Decimal | None] = mapped_column(Money)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str | None] = mapped_column(String(8))
+    contact_person: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AffiliatePaymentSystem(Base):
+    """An affiliate's binding to a payment system for one currency, with its field values."""
+
+    __tablename__ = "affiliate_payment_systems"
+    __table_args__ = (Index("ix_bindings_affiliate", "tenant_id", "affiliate_id"),)
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    affiliate_id: Mapped[int]
+    system_id: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(8))
+    active: Mapped[int] = mapped_column(default=1)
+    fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(255))
+    advertiser_id: Mapped[str | None] = mapped_column(String(24))
+
+
+class Conversion(Base):
+    """Status codes: 1 approved (confirmed), 2 pending, 3 declined, 5 hold."""
+
+    __tablename__ = "conversions"
+    __table_args__ = (
+        Index("ix_conversions_payable", "tenant_id", "payment_id", "affiliate_id", "currency"),
+        Index("ix_conversions_created", "tenant_id", "created_at"),
+    )
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    affiliate_id: Mapped[int]
+    offer_id: Mapped[int]
+    status: Mapped[int]
+    payouts: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str] = mapped_column(String(8), default="")
+    goal: Mapped[str] = mapped_column(String(255), default="1")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    hold_until: Mapped[datetime | None]
+    payment_id: Mapped[int | None]
+
+
+class Payment(Base):
+    """An affiliate invoice (Affise calls it a payment). Its revenue is derived, never stored."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("ix_payments_affiliate", "tenant_id", "pid", "currency_id"),
+        Index("ix_payments_posted", "tenant_id", "posted_date"),
+    )
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    pid: Mapped[int]
+    manager_id: Mapped[str | None] = mapped_column(String(24))
+    currency_id: Mapped[int]
+    status: Mapped[int] = mapped_column(default=1)
+    posted_date: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    pay_sys: Mapped[int | None]
+    pay_sys_name: Mapped[str] = mapped_column(String(255), default="")
+    pay_acc: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    period_to: Mapped[date | None]
+
+
+class Correction(Base):
+    """An additional payment: a signed amount added to an invoice."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_payment", "tenant_id", "payment_id"),)
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    payment_id: Mapped[int]
+    revenue: Mapped[Decimal] = mapped_column(Money)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    posted_date: Mapped[datetime]
+
+
+TENANT_TABLES = (
+    Correction,
+    Payment,
+    Conversion,
+    Offer,
+    AffiliatePaymentSystem,
+    Affiliate,
+    Manager,
+    PaymentSystem,
+    Currency,
+)
