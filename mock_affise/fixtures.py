@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -78,18 +78,35 @@ def parse_document(text: str, source: str = "fixture") -> dict[str, Any]:
     """Parse fixture text: JSON first, YAML when it is not JSON."""
     try:
         document = json.loads(text, parse_float=Decimal)
-    except ValueError:
+    except ValueError as json_error:
         import yaml
 
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise FixtureError([f"{source}: neither JSON nor YAML ({exc})"]) from exc
+            # One line, with both parsers' reasons: a broken JSON file should not be explained
+            # only in YAML's terms.
+            raise FixtureError([f"{source}: neither JSON nor YAML (JSON: "
+                                f"{_json_reason(json_error)}; YAML: {_yaml_reason(exc)})"]) from exc
     if document is None:
         document = {}
     if not isinstance(document, dict):
         raise FixtureError([f"{source}: the document must be an object of sections"])
     return document
+
+
+def _json_reason(error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} at line {error.lineno}, column {error.colno}"
+    return str(error)
+
+
+def _yaml_reason(error: Exception) -> str:
+    problem = getattr(error, "problem", None)
+    mark = getattr(error, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(error).split())
 
 
 # ----------------------------------------------------------------------------- validation
@@ -486,12 +503,15 @@ def validate(document: Mapping[str, Any]) -> dict[str, Any]:
                 reader.fail(cpath, f"conversion {conversion_id} is already in {billed[conversion_id]}")
                 continue
             billed[conversion_id] = path
-            if conversion["status"] != APPROVED:
+            # A field the conversion itself got wrong is reported there, not again here.
+            if conversion["status"] is not None and conversion["status"] != APPROVED:
                 reader.fail(cpath, f"conversion {conversion_id} is not approved (status 1)")
-            if item["pid"] is not None and conversion["affiliate_id"] != item["pid"]:
+            if item["pid"] is not None and conversion["affiliate_id"] is not None and \
+                    conversion["affiliate_id"] != item["pid"]:
                 reader.fail(cpath, f"conversion {conversion_id} belongs to affiliate "
                                    f"{conversion['affiliate_id']}, not {item['pid']}")
-            if item["currency"] and conversion["currency"] != item["currency"]:
+            if item["currency"] and conversion["currency"] and \
+                    conversion["currency"] != item["currency"]:
                 reader.fail(cpath, f"conversion {conversion_id} is in {conversion['currency']}, "
                                    f"not {item['currency']}")
             item["cpa_actions"].append(conversion_id)
@@ -666,7 +686,7 @@ def seed_tenant(session: Session, tenant: Tenant, document: Mapping[str, Any],
             "pay_sys_name": p["pay_sys_name"] if p["pay_sys_name"] is not None
             else (system["title"] if system else ""),
             "pay_acc": p["pay_acc"], "comment": p["comment"], "notes": p["notes"],
-            "period_to": p["period_to"] or p["posted_date"].date(),
+            "period_end": _day_after(p["period_to"] or p["posted_date"].date()),
         })
     _insert(session, Payment, payment_rows)
     _insert(session, Correction, [{"tenant_id": tid, **c} for c in data["corrections"]])
@@ -683,6 +703,14 @@ def seed_tenant(session: Session, tenant: Tenant, document: Mapping[str, Any],
             "affiliates": {str(a["id"]): a["api_key"] for a in data["affiliates"]},
         },
     }
+
+
+def _day_after(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day) + timedelta(days=1)
+
+
+def _day_before(moment: datetime | None) -> str | None:
+    return None if moment is None else (moment - timedelta(days=1)).date().isoformat()
 
 
 def _insert(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
@@ -764,7 +792,7 @@ def export_tenant(session: Session, tenant: Tenant) -> dict[str, Any]:
          "posted_date": format_timestamp(p.posted_date), "updated_at": format_timestamp(p.updated_at),
          "pay_sys": p.pay_sys, "pay_sys_name": p.pay_sys_name, "pay_acc": p.pay_acc,
          "comment": p.comment, "notes": p.notes, "manager_id": p.manager_id,
-         "period_to": p.period_to.isoformat() if p.period_to else None,
+         "period_to": _day_before(p.period_end),
          "cpa_actions": actions.get(p.id, [])} for p in rows(Payment, Payment.id)]
     document["corrections"] = [
         {"id": c.id, "payment_id": c.payment_id, "revenue": plain(c.revenue), "comment": c.comment,

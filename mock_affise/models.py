@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -167,7 +167,8 @@ class Payment(Base):
     pay_acc: Mapped[str] = mapped_column(Text, default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    period_to: Mapped[date | None]
+    # Exclusive end of the billed period (midnight after its last day): by_last_invoice starts here.
+    period_end: Mapped[datetime | None]
 
 
 class Correction(Base):
@@ -184,7 +185,7 @@ class Correction(Base):
     posted_date: Mapped[datetime]
 
 
-TENANT_TABLES = (
+TENANT_TABLES: tuple[type[Base], ...] = (
     Correction,
     Payment,
     Conversion,
@@ -195,3 +196,20 @@ TENANT_TABLES = (
     PaymentSystem,
     Currency,
 )
+
+
+class GenerationReport(Base):
+    """One generate or create-for-affiliate call: the invoices it made and what it skipped."""
+
+    __tablename__ = "generation_reports"
+    __table_args__ = (Index("ix_generation_reports_tenant", "tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int]
+    created_at: Mapped[datetime]
+    operation: Mapped[str] = mapped_column(String(32))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payments: Mapped[list[int]] = mapped_column(JSON, default=list)
+    skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+TENANT_TABLES = (GenerationReport, *TENANT_TABLES)

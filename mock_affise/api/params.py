@@ -51,9 +51,9 @@ class Text(Scalar):
 
 class Int(Scalar):
     def __init__(self, *, minimum: int | None = None, maximum: int | None = None,
-                 **kwargs: Any) -> None:
+                 choices: tuple[int, ...] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.minimum, self.maximum = minimum, maximum
+        self.minimum, self.maximum, self.choices = minimum, maximum, choices
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         value = self._raw(value)
@@ -64,6 +64,8 @@ class Int(Scalar):
             raise MarshmallowError(f"must be at least {self.minimum}")
         if self.maximum is not None and number > self.maximum:
             raise MarshmallowError(f"must be at most {self.maximum}")
+        if self.choices is not None and number not in self.choices:
+            raise MarshmallowError("must be one of " + ", ".join(map(str, self.choices)))
         return number
 
 

@@ -1,0 +1,275 @@
+"""Making invoices: by date (generate) and by sum (create-for-affiliate), set-based."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..errors import (
+    AffiseError,
+    BelowMinimumPayment,
+    NoPaidConversions,
+    NoPaymentSystem,
+    NotEnoughPaidConversions,
+    ServerError,
+    ValidationError,
+)
+from ..fixtures import format_pay_acc
+from ..models import (
+    Affiliate,
+    AffiliatePaymentSystem,
+    Conversion,
+    Currency,
+    Offer,
+    Payment,
+    PaymentSystem,
+    Tenant,
+)
+from .rules import WAITING, is_payable, threshold
+
+# Above this many ids, load a tenant's rows whole instead of binding a huge IN list.
+_IN_LIMIT = 500
+
+
+@dataclass
+class Scope:
+    """Which conversions a generation may bill: the period and the scope parameters."""
+
+    end: datetime  # exclusive: midnight after the period's last day
+    start: datetime | None = None  # inclusive
+    since_last_invoice: bool = False
+    affiliate_ids: list[int] | None = None
+    exclude_affiliate_ids: list[int] = field(default_factory=list)
+    offer_ids: list[int] = field(default_factory=list)
+    advertiser_ids: list[str] = field(default_factory=list)
+    currencies: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Skip:
+    """An (affiliate, currency) that got no invoice, and Affise's reason text."""
+
+    affiliate_id: int
+    currency: str | None
+    reason: str
+
+
+@dataclass
+class Generation:
+    """What one generate or create-for-affiliate call made and skipped."""
+
+    made: list[int] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+    def as_report(self) -> dict[str, Any]:
+        return {
+            "payments": self.made,
+            "skipped": [{"affiliate_id": s.affiliate_id, "currency": s.currency,
+                         "reason": s.reason} for s in self.skipped],
+        }
+
+
+def _rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
+                ids: Iterable[Any]) -> list[Any]:
+    ids = set(ids)
+    query = select(model).where(model.tenant_id == tenant_id)
+    if len(ids) <= _IN_LIMIT:
+        query = query.where(column.in_(ids))
+    return [row for row in session.scalars(query) if getattr(row, column.key) in ids]
+
+
+@dataclass
+class _Payee:
+    """How an affiliate is paid in one currency."""
+
+    binding: AffiliatePaymentSystem
+    system: PaymentSystem
+
+    @property
+    def pay_acc(self) -> str:
+        return format_pay_acc({"fields": self.system.fields}, self.binding.fields)
+
+
+def payees(session: Session, tenant_id: int,
+           affiliate_ids: Iterable[int]) -> dict[tuple[int, str], _Payee]:
+    """Map (affiliate, currency) to its payment system: the active binding, else the lowest id."""
+    bindings = _rows_by_id(session, AffiliatePaymentSystem, tenant_id,
+                           AffiliatePaymentSystem.affiliate_id, affiliate_ids)
+    systems = {s.id: s for s in session.scalars(
+        select(PaymentSystem).where(PaymentSystem.tenant_id == tenant_id))}
+    chosen: dict[tuple[int, str], _Payee] = {}
+    for binding in sorted(bindings, key=lambda b: (not b.active, b.id)):
+        key = (binding.affiliate_id, binding.currency)
+        system = systems.get(binding.system_id)
+        if key not in chosen and system is not None:
+            chosen[key] = _Payee(binding, system)
+    return chosen
+
+
+def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
+                      before_payment_id: int) -> list[ColumnElement[bool]]:
+    """The conversions a generation bills; used for the totals and the update alike."""
+    conditions = [Conversion.tenant_id == tenant_id, is_payable(now), Conversion.created_at < scope.end]
+    if scope.start is not None:
+        conditions.append(Conversion.created_at >= scope.start)
+    if scope.since_last_invoice:
+        # "From the last invoice": nothing on or before the end of an earlier invoice's period
+        # for the same affiliate and currency.
+        earlier, currency = aliased(Payment), aliased(Currency)
+        conditions.append(~exists(
+            select(earlier.id).join(currency, and_(currency.tenant_id == earlier.tenant_id,
+                                                   currency.id == earlier.currency_id))
+            .where(earlier.tenant_id == tenant_id, earlier.pid == Conversion.affiliate_id,
+                   currency.code == Conversion.currency, earlier.period_end > Conversion.created_at,
+                   earlier.id < before_payment_id)))
+    if scope.affiliate_ids is not None:
+        conditions.append(Conversion.affiliate_id.in_(scope.affiliate_ids))
+    if scope.exclude_affiliate_ids:
+        conditions.append(Conversion.affiliate_id.not_in(scope.exclude_affiliate_ids))
+    if scope.offer_ids:
+        conditions.append(Conversion.offer_id.in_(scope.offer_ids))
+    if scope.advertiser_ids:
+        conditions.append(Conversion.offer_id.in_(
+            select(Offer.id).where(Offer.tenant_id == tenant_id,
+                                   Offer.advertiser_id.in_(scope.advertiser_ids))))
+    if scope.currencies:
+        conditions.append(Conversion.currency.in_(scope.currencies))
+    if scope.countries:
+        conditions.append(func.upper(Conversion.country).in_(scope.countries))
+    return conditions
+
+
+def _new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee: _Payee,
+                 now: datetime, note: str, period_end: datetime | None) -> dict[str, Any]:
+    payment_id = tenant.next_payment_id
+    tenant.next_payment_id += 1
+    return {
+        "tenant_id": tenant.id, "id": payment_id, "pid": affiliate.id,
+        "manager_id": affiliate.manager_id, "currency_id": currency.id, "status": WAITING,
+        "posted_date": now, "updated_at": now, "pay_sys": payee.system.id,
+        "pay_sys_name": payee.system.title, "pay_acc": payee.pay_acc, "comment": "",
+        "notes": note, "period_end": period_end,
+    }
+
+
+def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note: str,
+             single_affiliate: int | None = None) -> Generation:
+    """Make one invoice per (affiliate, currency) in scope that can be billed; skip the rest.
+
+    With single_affiliate (the `aid` parameter), raise the reason when not one invoice can be
+    made: no paid conversions at all, else the first currency's reason in code order.
+    """
+    tid = tenant.id
+    if single_affiliate is not None:
+        affiliate = session.get(Affiliate, (tid, single_affiliate))
+        if affiliate is None:
+            raise ValidationError("aid", f"unknown affiliate {single_affiliate}")
+    conditions = _scope_conditions(tid, scope, now, tenant.next_payment_id)
+    groups = session.execute(
+        select(Conversion.affiliate_id, Conversion.currency, func.sum(Conversion.payouts),
+               func.count())
+        .where(*conditions)
+        .group_by(Conversion.affiliate_id, Conversion.currency)
+        .order_by(Conversion.affiliate_id, Conversion.currency)
+    ).all()
+    result = Generation()
+    if not groups:
+        if single_affiliate is not None:
+            raise NoPaidConversions(affiliate.name or "", affiliate.id)
+        return result
+    affiliates = {a.id: a for a in _rows_by_id(session, Affiliate, tid, Affiliate.id,
+                                                {g[0] for g in groups})}
+    currencies = {c.code: c for c in session.scalars(
+        select(Currency).where(Currency.tenant_id == tid))}
+    paid_by = payees(session, tid, affiliates)
+    new_payments: list[dict[str, Any]] = []
+    expected = 0
+    first_reason: AffiseError | None = None
+    for affiliate_id, code, total, count in groups:
+        affiliate, currency = affiliates[affiliate_id], currencies[code]
+        payee = paid_by.get((affiliate_id, code))
+        reason: AffiseError | None = None
+        if payee is None:
+            reason = NoPaymentSystem(affiliate.name or "", affiliate_id, code)
+        else:
+            minimum = threshold(payee.system.threshold, currency.min_payment)
+            if total < minimum:
+                reason = BelowMinimumPayment(minimum, code)
+        if reason is not None:
+            result.skipped.append(Skip(affiliate_id, code, reason.message))
+            first_reason = first_reason or reason
+            continue
+        new_payments.append(_new_payment(tenant, affiliate, currency, payee, now, note, scope.end))
+        expected += count
+    if not new_payments:
+        if single_affiliate is not None and first_reason is not None:
+            raise first_reason
+        return result
+    session.execute(insert(Payment), new_payments)
+    first, last = new_payments[0]["id"], new_payments[-1]["id"]
+    invoice, currency = aliased(Payment), aliased(Currency)
+    new_invoice = (
+        select(invoice.id)
+        .join(currency, and_(currency.tenant_id == invoice.tenant_id,
+                             currency.id == invoice.currency_id))
+        .where(invoice.tenant_id == tid, invoice.pid == Conversion.affiliate_id,
+               currency.code == Conversion.currency, invoice.id.between(first, last))
+        .scalar_subquery()
+    )
+    billed = session.execute(
+        update(Conversion).where(*conditions, new_invoice.is_not(None))
+        .values(payment_id=new_invoice, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if billed != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
+        raise ServerError()
+    result.made = [p["id"] for p in new_payments]
+    return result
+
+
+def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affiliate_id: int,
+                         amount: Decimal, currency_id: int, note: str) -> Generation:
+    """Bill an affiliate's payable conversions, oldest first, until their total reaches amount."""
+    tid = tenant.id
+    affiliate = session.get(Affiliate, (tid, affiliate_id))
+    if affiliate is None:
+        raise ValidationError("aid", f"unknown affiliate {affiliate_id}")
+    currency = session.get(Currency, (tid, currency_id))
+    if currency is None:
+        raise ValidationError("currency", f"unknown currency id {currency_id}")
+    name, code = affiliate.name or "", currency.code
+    payee = payees(session, tid, [affiliate_id]).get((affiliate_id, code))
+    if payee is None:
+        raise NoPaymentSystem(name, affiliate_id, code)
+    minimum = threshold(payee.system.threshold, currency.min_payment)
+    if amount < minimum:
+        raise BelowMinimumPayment(minimum, code)
+    conditions = [Conversion.tenant_id == tid, is_payable(now),
+                  Conversion.affiliate_id == affiliate_id, Conversion.currency == code]
+    available, count = session.execute(
+        select(func.sum(Conversion.payouts), func.count()).where(*conditions)).one()
+    if not count:
+        raise NoPaidConversions(name, affiliate_id)
+    if available < amount:
+        raise NotEnoughPaidConversions(name, affiliate_id, available, amount, code)
+    running = func.sum(Conversion.payouts).over(order_by=(Conversion.created_at, Conversion.id))
+    ordered = select(Conversion.id, Conversion.payouts, running.label("running")).where(
+        *conditions).subquery()
+    # Whole conversions, oldest first, while the total before each is still short of amount.
+    taken = select(ordered.c.id).where(ordered.c.running - ordered.c.payouts < amount)
+    day = datetime(now.year, now.month, now.day)
+    row = _new_payment(tenant, affiliate, currency, payee, now, note, day + timedelta(days=1))
+    session.execute(insert(Payment), [row])
+    session.execute(
+        update(Conversion).where(Conversion.tenant_id == tid, Conversion.id.in_(taken))
+        .values(payment_id=row["id"], updated_at=now)
+        .execution_options(synchronize_session=False))
+    return Generation(made=[row["id"]])
