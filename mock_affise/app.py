@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from .api.endpoint import ConnectionDropped
 from .api.wire import error_response
 from .config import load_settings
 from .db import Database
@@ -78,5 +79,7 @@ def _register_error_handlers(app: Flask, settings: Mapping[str, Any]) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if isinstance(error, ConnectionDropped):
+            raise error  # in-process clients see the dropped connection as this exception
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(ServerError())

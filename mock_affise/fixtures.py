@@ -728,8 +728,7 @@ def create_tenant(session: Session, document: Mapping[str, Any]) -> dict[str, An
     """Make a new tenant seeded from document; return its id and API keys."""
     validate(document)  # fail before the tenant row exists
     host = host_now()
-    tenant = Tenant(clock_frozen=False, clock_base=host, clock_anchor=host, settings={},
-                    seed=json.dumps(document, default=str).encode())
+    tenant = Tenant(clock_frozen=False, clock_base=host, clock_anchor=host, settings={})
     session.add(tenant)
     session.flush()
     return seed_tenant(session, tenant, document)
@@ -814,8 +813,10 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
     with db.transaction(write=True) as session:
         if session.scalar(select(func.count()).select_from(Tenant)):
             return None
+        from .harness.tenants import new_tenant
+
         path = settings.get("FIXTURES") or default_fixture_path()
-        return create_tenant(session, read_document(path))
+        return new_tenant(session, read_document(path))
 
 
 def first_tenant_keys(db: Database) -> dict[str, Any] | None:

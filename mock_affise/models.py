@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Column, Float, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .money import Money
@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
 
 
 class Tenant(Base):
-    """One Affise network: its clock, settings, id counters and the document it was seeded from."""
+    """One Affise network: its clock, settings and id counters."""
 
     __tablename__ = "tenants"
 
@@ -27,7 +27,6 @@ class Tenant(Base):
     clock_base: Mapped[datetime]
     clock_anchor: Mapped[datetime]
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    seed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     next_payment_id: Mapped[int] = mapped_column(default=1)
     next_correction_id: Mapped[int] = mapped_column(default=1)
     next_affiliate_id: Mapped[int] = mapped_column(default=1)
@@ -167,6 +166,8 @@ class Payment(Base):
     pay_acc: Mapped[str] = mapped_column(Text, default="")
     comment: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Set while a delayed generation is "running": the invoice stays hidden until then.
+    visible_at: Mapped[datetime | None] = mapped_column(default=None)
     # Exclusive end of the billed period (midnight after its last day): by_last_invoice starts here.
     period_end: Mapped[datetime | None]
 
@@ -212,4 +213,67 @@ class GenerationReport(Base):
     payments: Mapped[list[int]] = mapped_column(JSON, default=list)
     skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
-TENANT_TABLES = (GenerationReport, *TENANT_TABLES)
+class Snapshot(Base):
+    """A named checkpoint of a tenant; its rows live in the snapshot_* shadow tables."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_name", "tenant_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    # The tenant row's state: clock, settings, id counters.
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class JournalEntry(Base):
+    """One request a tenant received: the ring the control plane reads back."""
+
+    __tablename__ = "journal"
+    __table_args__ = (Index("ix_journal_tenant", "tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int]
+    at: Mapped[datetime]
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(2048))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[int]
+    response: Mapped[Any] = mapped_column(JSON, default=None)
+    effects: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fault: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class FaultRule(Base):
+    """A fault to inject on matching requests: first match (lowest id) wins."""
+
+    __tablename__ = "fault_rules"
+    __table_args__ = (Index("ix_fault_rules_tenant", "tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int]
+    method: Mapped[str | None] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(2048))
+    action: Mapped[dict[str, Any]] = mapped_column(JSON)
+    times: Mapped[int | None]  # remaining; None = every time
+    probability: Mapped[float] = mapped_column(Float, default=1.0)
+    seed: Mapped[int] = mapped_column(default=0)
+    seen: Mapped[int] = mapped_column(default=0)  # matching requests so far (drives the dice)
+    fired: Mapped[int] = mapped_column(default=0)
+
+
+# Data a snapshot copies: the network itself, not the harness's own records.
+SNAPSHOT_MODELS = TENANT_TABLES
+# Everything reset and tenant deletion clear besides the network's data.
+HARNESS_MODELS = (GenerationReport, JournalEntry, FaultRule)
+
+
+def _shadow(model: type[Base]) -> Table:
+    source = model.__table__
+    columns = [Column("snapshot_id", Integer, nullable=False, index=True)]
+    columns += [Column(c.name, c.type, nullable=True) for c in source.columns]
+    return Table(f"snapshot_{source.name}", Base.metadata, *columns)
+
+
+SNAPSHOT_TABLES = {model: _shadow(model) for model in SNAPSHOT_MODELS}

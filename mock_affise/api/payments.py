@@ -112,7 +112,7 @@ def list_payments(call: Call):
         payment_accounts=args.get("payment_account", []),
         updated_from=updated_from, updated_to=updated_to)
     page, total = invoices.list_invoices(call.session, call.tenant.id, where, args["page"],
-                                         args["limit"])
+                                         args["limit"], call.now)
     return {"status": 1, "payments": [render_payment(i) for i in page],
             "pagination": {"page": args["page"], "limit": args["limit"], "total": total}}
 
@@ -120,7 +120,7 @@ def list_payments(call: Call):
 @blueprint.get("/3.1/payments/<int:payment_id>")
 @endpoint(ADMIN)
 def get_payment(call: Call, payment_id: int):
-    payment = invoices.get_payment(call.session, call.tenant.id, payment_id)
+    payment = invoices.get_payment(call.session, call.tenant.id, payment_id, call.now)
     [invoice] = invoices.load_invoices(call.session, call.tenant.id, [payment])
     return {"status": 1, "payment": render_payment(invoice)}
 
@@ -162,10 +162,23 @@ class CreateForAffiliate(Params):
 @endpoint(ADMIN, write=True)
 def create_for_affiliate(call: Call):
     args = call.load(CreateForAffiliate())
+    _report_failure(call, "create-for-affiliate", args)
     made = generation.create_for_affiliate(call.session, call.tenant, call.now, args["aid"],
-                                           args["sum"], args["currency"], args["note"])
+                                           args["sum"], args["currency"], args["note"],
+                                           delay=call.generation_delay)
     record_generation(call.session, call.tenant, call.now, "create-for-affiliate", args, made)
     return {"status": 1, "message": GENERATING}
+
+
+def _report_failure(call: Call, operation: str, args: dict[str, Any]) -> None:
+    """Keep a report of a refused generation too: the caller's transaction is rolled back."""
+
+    def record(session, tenant, error) -> None:
+        failed = generation.Generation(skipped=[generation.Skip(args.get("aid"), None,
+                                                                error.message)])
+        record_generation(session, tenant, call.now, operation, args, failed)
+
+    call.on_failure.append(record)
 
 
 class Countries(Text):
@@ -214,8 +227,9 @@ def generate(call: Call):
         if args["date_from"] > end_day:
             raise _validation("date_from", f"must not be after the end date {end_day.isoformat()}")
         scope.start = _midnight(args["date_from"])
+    _report_failure(call, "generate", args)
     made = generation.generate(call.session, call.tenant, call.now, scope, args["note"],
-                               single_affiliate=args.get("aid"))
+                               single_affiliate=args.get("aid"), delay=call.generation_delay)
     record_generation(call.session, call.tenant, call.now, "generate", args, made)
     return {"status": 1, "message": GENERATING}
 

@@ -9,10 +9,11 @@ from decimal import Decimal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..effects import MAX_IDS, note
 from ..errors import NotFound, ValidationError
 from ..models import Conversion, Correction, Payment, Tenant
 from ..money import plain
-from .invoices import conversions_total, corrections_total, get_open_payment
+from .invoices import conversions_total, corrections_total, get_open_payment, visible
 from .rules import COMPLETED
 
 
@@ -29,7 +30,7 @@ class PaymentUpdate:
 def update_payment(session: Session, tenant: Tenant, now: datetime, payment_id: int,
                    change: PaymentUpdate) -> Payment:
     """Apply an update to an open invoice; setting status 2 completes (and freezes) it."""
-    payment = get_open_payment(session, tenant.id, payment_id)
+    payment = get_open_payment(session, tenant.id, payment_id, now)
     if change.payment_account is not None:
         payment.pay_acc = change.payment_account
     if change.status is not None:
@@ -39,6 +40,7 @@ def update_payment(session: Session, tenant: Tenant, now: datetime, payment_id: 
     if change.note is not None:
         payment.notes = change.note
     payment.updated_at = now
+    note(session, "changed", "payments", [payment_id])
     return payment
 
 
@@ -53,7 +55,7 @@ def add_correction(session: Session, tenant: Tenant, now: datetime, payment_id: 
     """Add a signed, non-zero amount to an open invoice, never taking its revenue below zero."""
     if revenue == 0:
         raise ValidationError("revenue", "must not be zero")
-    payment = get_open_payment(session, tenant.id, payment_id)
+    payment = get_open_payment(session, tenant.id, payment_id, now)
     total = conversions_total(session, tenant.id, payment_id)
     total += corrections_total(session, tenant.id, payment_id) + revenue
     _refuse_negative("revenue", "this correction", total)
@@ -63,6 +65,8 @@ def add_correction(session: Session, tenant: Tenant, now: datetime, payment_id: 
     tenant.next_correction_id += 1
     session.add(correction)
     payment.updated_at = now
+    note(session, "created", "corrections", [correction.id])
+    note(session, "changed", "payments", [payment_id])
     return correction
 
 
@@ -72,16 +76,22 @@ def delete_correction(session: Session, tenant: Tenant, now: datetime,
     correction = session.get(Correction, (tenant.id, correction_id))
     if correction is None:
         raise NotFound()
-    payment = get_open_payment(session, tenant.id, correction.payment_id)
+    payment = get_open_payment(session, tenant.id, correction.payment_id, now)
     total = conversions_total(session, tenant.id, payment.id)
     total += corrections_total(session, tenant.id, payment.id) - correction.revenue
     _refuse_negative("id", f"removing correction {correction_id}", total)
     session.delete(correction)
     payment.updated_at = now
+    note(session, "deleted", "corrections", [correction_id])
+    note(session, "changed", "payments", [payment.id])
 
 
 def _release(session: Session, tenant_id: int, payment_ids: list[int], now: datetime) -> None:
     """Delete invoices: their conversions become payable again, their corrections go."""
+    note(session, "changed", "conversions", session.scalars(
+        select(Conversion.id).where(Conversion.tenant_id == tenant_id,
+                                    Conversion.payment_id.in_(payment_ids)).limit(MAX_IDS)))
+    note(session, "deleted", "payments", payment_ids)
     session.execute(
         update(Conversion)
         .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(payment_ids))
@@ -95,7 +105,7 @@ def _release(session: Session, tenant_id: int, payment_ids: list[int], now: date
 
 def delete_payment(session: Session, tenant: Tenant, now: datetime, payment_id: int) -> None:
     """Delete an open invoice and release its conversions for a later generation."""
-    get_open_payment(session, tenant.id, payment_id)
+    get_open_payment(session, tenant.id, payment_id, now)
     _release(session, tenant.id, [payment_id], now)
 
 
@@ -104,7 +114,7 @@ def bulk_delete(session: Session, tenant: Tenant, now: datetime,
     """Delete every open invoice of payment_ids; unknown and completed ones answer False."""
     deletable = set(session.scalars(select(Payment.id).where(
         Payment.tenant_id == tenant.id, Payment.id.in_(set(payment_ids)),
-        Payment.status != COMPLETED)))
+        Payment.status != COMPLETED, visible(now))))
     if deletable:
         _release(session, tenant.id, sorted(deletable), now)
     return {payment_id: payment_id in deletable for payment_id in payment_ids}
@@ -113,7 +123,7 @@ def bulk_delete(session: Session, tenant: Tenant, now: datetime,
 def remove_conversions(session: Session, tenant: Tenant, now: datetime, payment_id: int,
                        conversion_ids: list[str], offer_ids: list[int]) -> int:
     """Take conversions (by id, or all of some offers) out of an open invoice; return how many."""
-    payment = get_open_payment(session, tenant.id, payment_id)
+    payment = get_open_payment(session, tenant.id, payment_id, now)
     tid = tenant.id
     if conversion_ids:
         inside = set(session.scalars(select(Conversion.id).where(
@@ -134,6 +144,9 @@ def remove_conversions(session: Session, tenant: Tenant, now: datetime, payment_
         remaining += corrections_total(session, tid, payment_id)
         _refuse_negative("conversion_ids" if conversion_ids else "offer_ids",
                          "removing these conversions", remaining)
+        note(session, "changed", "conversions",
+             session.scalars(select(Conversion.id).where(*where).limit(MAX_IDS)))
+        note(session, "changed", "payments", [payment_id])
         session.execute(update(Conversion).where(*where).values(payment_id=None, updated_at=now)
                         .execution_options(synchronize_session=False))
         payment.updated_at = now

@@ -12,9 +12,12 @@ from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..clock import format_timestamp, parse_timestamp
+from ..effects import MAX_IDS, note
 from ..errors import (
     AffiseError,
     BelowMinimumPayment,
+    GenerationRunning,
     NoPaidConversions,
     NoPaymentSystem,
     NotEnoughPaidConversions,
@@ -147,6 +150,31 @@ def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
     return conditions
 
 
+def _ensure_idle(tenant: Tenant, now: datetime) -> None:
+    """Refuse a generation while a delayed one is still running on the tenant clock."""
+    until = (tenant.settings or {}).get("generation_running_until")
+    if until and parse_timestamp(until) > now:
+        raise GenerationRunning()
+
+
+def _finish(session: Session, tenant: Tenant, now: datetime, delay: int,
+            made: list[int]) -> None:
+    """Note what was made; with a delay, hide it until the clock passes the delay."""
+    if delay > 0:
+        ready = now + timedelta(seconds=delay)
+        tenant.settings = {**(tenant.settings or {}),
+                           "generation_running_until": format_timestamp(ready)}
+        if made:
+            session.execute(update(Payment).where(Payment.tenant_id == tenant.id,
+                                                  Payment.id.in_(made))
+                            .values(visible_at=ready).execution_options(synchronize_session=False))
+    if made:
+        note(session, "created", "payments", made)
+        note(session, "changed", "conversions", session.scalars(
+            select(Conversion.id).where(Conversion.tenant_id == tenant.id,
+                                        Conversion.payment_id.in_(made)).limit(MAX_IDS)))
+
+
 def _new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee: _Payee,
                  now: datetime, note: str, period_end: datetime | None) -> dict[str, Any]:
     payment_id = tenant.next_payment_id
@@ -161,12 +189,14 @@ def _new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee
 
 
 def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note: str,
-             single_affiliate: int | None = None) -> Generation:
+             single_affiliate: int | None = None, delay: int = 0) -> Generation:
     """Make one invoice per (affiliate, currency) in scope that can be billed; skip the rest.
 
     With single_affiliate (the `aid` parameter), raise the reason when not one invoice can be
     made: no paid conversions at all, else the first currency's reason in code order.
+    With a delay, the invoices stay hidden until the tenant clock passes it.
     """
+    _ensure_idle(tenant, now)
     tid = tenant.id
     if single_affiliate is not None:
         affiliate = session.get(Affiliate, (tid, single_affiliate))
@@ -184,6 +214,7 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
     if not groups:
         if single_affiliate is not None:
             raise NoPaidConversions(affiliate.name or "", affiliate.id)
+        _finish(session, tenant, now, delay, [])
         return result
     affiliates = {a.id: a for a in _rows_by_id(session, Affiliate, tid, Affiliate.id,
                                                 {g[0] for g in groups})}
@@ -212,6 +243,7 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
     if not new_payments:
         if single_affiliate is not None and first_reason is not None:
             raise first_reason
+        _finish(session, tenant, now, delay, [])
         return result
     session.execute(insert(Payment), new_payments)
     first, last = new_payments[0]["id"], new_payments[-1]["id"]
@@ -232,12 +264,15 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
     if billed != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
         raise ServerError()
     result.made = [p["id"] for p in new_payments]
+    _finish(session, tenant, now, delay, result.made)
     return result
 
 
 def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affiliate_id: int,
-                         amount: Decimal, currency_id: int, note: str) -> Generation:
+                         amount: Decimal, currency_id: int, note: str,
+                         delay: int = 0) -> Generation:
     """Bill an affiliate's payable conversions, oldest first, until their total reaches amount."""
+    _ensure_idle(tenant, now)
     tid = tenant.id
     affiliate = session.get(Affiliate, (tid, affiliate_id))
     if affiliate is None:
@@ -272,4 +307,5 @@ def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affili
         update(Conversion).where(Conversion.tenant_id == tid, Conversion.id.in_(taken))
         .values(payment_id=row["id"], updated_at=now)
         .execution_options(synchronize_session=False))
+    _finish(session, tenant, now, delay, [row["id"]])
     return Generation(made=[row["id"]])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import NotFound, PaymentFinished
 from ..models import Conversion, Correction, Currency, Offer, Payment, PaymentSystem
@@ -48,17 +48,23 @@ class Invoice:
         return self.conversions_total + self.corrections_total
 
 
-def get_payment(session: Session, tenant_id: int, payment_id: int) -> Payment:
+def visible(now: datetime) -> ColumnElement[bool]:
+    """Invoices a delayed generation has finished making by now."""
+    return or_(Payment.visible_at.is_(None), Payment.visible_at <= now)
+
+
+def get_payment(session: Session, tenant_id: int, payment_id: int, now: datetime) -> Payment:
     """Return the invoice, or raise 404 Resource Not Found."""
     payment = session.get(Payment, (tenant_id, payment_id))
-    if payment is None:
+    if payment is None or (payment.visible_at is not None and payment.visible_at > now):
         raise NotFound()
     return payment
 
 
-def get_open_payment(session: Session, tenant_id: int, payment_id: int) -> Payment:
+def get_open_payment(session: Session, tenant_id: int, payment_id: int,
+                     now: datetime) -> Payment:
     """Return an invoice that may still change: a completed one is final."""
-    payment = get_payment(session, tenant_id, payment_id)
+    payment = get_payment(session, tenant_id, payment_id, now)
     if payment.status == COMPLETED:
         raise PaymentFinished()
     return payment
@@ -130,9 +136,10 @@ class PaymentFilter:
     updated_to: datetime | None = None
 
 
-def _filtered(tenant_id: int, where: PaymentFilter) -> Select:
+def _filtered(tenant_id: int, where: PaymentFilter, now: datetime) -> Select:
     query = select(Payment).where(
         Payment.tenant_id == tenant_id,
+        visible(now),
         Payment.posted_date >= where.date_from,
         Payment.posted_date < where.date_to + timedelta(days=1),
     )
@@ -161,9 +168,9 @@ def _filtered(tenant_id: int, where: PaymentFilter) -> Select:
 
 
 def list_invoices(session: Session, tenant_id: int, where: PaymentFilter, page: int,
-                  limit: int) -> tuple[list[Invoice], int]:
+                  limit: int, now: datetime) -> tuple[list[Invoice], int]:
     """Return one page of invoices, newest id first, and how many match in all."""
-    query = _filtered(tenant_id, where)
+    query = _filtered(tenant_id, where, now)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     payments = list(session.scalars(
         query.order_by(Payment.id.desc()).offset((page - 1) * limit).limit(limit)))

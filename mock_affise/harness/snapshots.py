@@ -1,0 +1,102 @@
+"""Named checkpoints of a tenant, saved and restored as set-based copies of its rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, literal, select
+from sqlalchemy.orm import Session
+
+from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
+from ..errors import NotFound
+from ..models import SNAPSHOT_TABLES, Snapshot, Tenant
+
+SEED = "__seed__"  # the hidden snapshot reset returns to
+_COUNTERS = ("next_payment_id", "next_correction_id", "next_affiliate_id", "next_binding_id")
+
+
+def _tenant_state(tenant: Tenant) -> dict[str, Any]:
+    state = {name: getattr(tenant, name) for name in _COUNTERS}
+    state.update(now=format_timestamp(tenant_now(tenant)), frozen=tenant.clock_frozen,
+                 settings=dict(tenant.settings or {}))
+    return state
+
+
+def _drop_rows(session: Session, snapshot_ids: list[int]) -> None:
+    for shadow in SNAPSHOT_TABLES.values():
+        session.execute(delete(shadow).where(shadow.c.snapshot_id.in_(snapshot_ids)))
+
+
+def save_snapshot(session: Session, tenant: Tenant, name: str, now: datetime) -> Snapshot:
+    """Copy every row of the tenant under name, replacing a snapshot of that name."""
+    old = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant.id,
+                                                Snapshot.name == name))
+    if old is not None:
+        _drop_rows(session, [old.id])
+        session.delete(old)
+        session.flush()
+    snapshot = Snapshot(tenant_id=tenant.id, name=name, created_at=now,
+                        state=_tenant_state(tenant))
+    session.add(snapshot)
+    session.flush()
+    for model, shadow in SNAPSHOT_TABLES.items():
+        source = model.__table__
+        names = [c.name for c in source.columns]
+        session.execute(insert(shadow).from_select(
+            ["snapshot_id", *names],
+            select(literal(snapshot.id), *[source.c[n] for n in names])
+            .where(source.c.tenant_id == tenant.id)))
+    return snapshot
+
+
+def clear_data(session: Session, tenant_id: int) -> None:
+    """Delete the tenant's network data (not its snapshots, journal or faults)."""
+    for model in SNAPSHOT_TABLES:
+        session.execute(delete(model).where(model.tenant_id == tenant_id))
+
+
+def restore_snapshot(session: Session, tenant: Tenant, name: str) -> None:
+    """Put the tenant back exactly as it was when name was saved: rows, clock, counters."""
+    snapshot = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant.id,
+                                                     Snapshot.name == name))
+    if snapshot is None:
+        raise NotFound(f"Snapshot '{name}' not found")
+    clear_data(session, tenant.id)
+    for model, shadow in SNAPSHOT_TABLES.items():
+        source = model.__table__
+        names = [c.name for c in source.columns]
+        session.execute(insert(source).from_select(
+            names, select(*[shadow.c[n] for n in names])
+            .where(shadow.c.snapshot_id == snapshot.id)))
+    state = snapshot.state
+    for counter in _COUNTERS:
+        setattr(tenant, counter, state[counter])
+    tenant.clock_frozen = state["frozen"]
+    tenant.clock_base = parse_timestamp(state["now"])
+    tenant.clock_anchor = host_now()
+    tenant.settings = dict(state.get("settings") or {})
+
+
+def list_snapshots(session: Session, tenant_id: int) -> list[Snapshot]:
+    """Return the tenant's named snapshots, oldest first (the hidden seed is not listed)."""
+    return list(session.scalars(select(Snapshot).where(
+        Snapshot.tenant_id == tenant_id, Snapshot.name != SEED).order_by(Snapshot.id)))
+
+
+def delete_snapshot(session: Session, tenant_id: int, name: str) -> None:
+    """Forget a named snapshot."""
+    snapshot = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant_id,
+                                                     Snapshot.name == name))
+    if snapshot is None or name == SEED:
+        raise NotFound(f"Snapshot '{name}' not found")
+    _drop_rows(session, [snapshot.id])
+    session.delete(snapshot)
+
+
+def drop_all(session: Session, tenant_id: int) -> None:
+    """Delete every snapshot of a tenant, the seed included."""
+    ids = list(session.scalars(select(Snapshot.id).where(Snapshot.tenant_id == tenant_id)))
+    if ids:
+        _drop_rows(session, ids)
+        session.execute(delete(Snapshot).where(Snapshot.id.in_(ids)))

@@ -1,0 +1,76 @@
+"""Tenants: isolated Affise networks in one server, made, reset and dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..fixtures import create_tenant, seed_tenant
+from ..models import HARNESS_MODELS, Manager, Tenant
+from . import snapshots
+
+
+def new_tenant(session: Session, document: Mapping[str, Any]) -> dict[str, Any]:
+    """Make a tenant from a fixture document and keep its seed for reset; return id and keys."""
+    made = create_tenant(session, document)
+    tenant = session.get(Tenant, made["tenant"])
+    snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
+    return made
+
+
+def clear_harness(session: Session, tenant_id: int) -> None:
+    """Forget the tenant's journal, fault rules and generation reports."""
+    for model in HARNESS_MODELS:
+        session.execute(delete(model).where(model.tenant_id == tenant_id))
+
+
+def delete_tenant(session: Session, tenant_id: int) -> None:
+    """Drop a tenant and everything it holds."""
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound()
+    snapshots.clear_data(session, tenant_id)
+    snapshots.drop_all(session, tenant_id)
+    clear_harness(session, tenant_id)
+    session.delete(tenant)
+
+
+def reset_tenant(session: Session, tenant: Tenant, now: datetime,
+                 document: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Put the tenant back to its seed, or reseed it from document (which becomes its seed).
+
+    The clock, journal, fault rules, generation reports and settings go back with it.
+    """
+    if document is None:
+        snapshots.restore_snapshot(session, tenant, snapshots.SEED)
+        tenant.settings = {}
+        made = keys_of(session, tenant.id)
+    else:
+        from ..fixtures import validate
+
+        validate(document)  # refuse a bad document before anything is deleted
+        snapshots.clear_data(session, tenant.id)
+        tenant.settings = {}
+        made = seed_tenant(session, tenant, document)
+        snapshots.save_snapshot(session, tenant, snapshots.SEED, now)
+    clear_harness(session, tenant.id)
+    return made
+
+
+def keys_of(session: Session, tenant_id: int) -> dict[str, Any]:
+    """Return a tenant's id and API keys, as POST /_mock/tenants answers them."""
+    from ..models import Affiliate
+
+    managers = session.execute(select(Manager.id, Manager.role, Manager.api_key).where(
+        Manager.tenant_id == tenant_id).order_by(Manager.id)).all()
+    affiliates = session.execute(select(Affiliate.id, Affiliate.api_key).where(
+        Affiliate.tenant_id == tenant_id).order_by(Affiliate.id)).all()
+    return {"tenant": tenant_id, "api_keys": {
+        "admin": next((m.api_key for m in managers if m.role == "admin"), None),
+        "managers": {m.id: m.api_key for m in managers},
+        "affiliates": {str(a.id): a.api_key for a in affiliates}}}
