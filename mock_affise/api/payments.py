@@ -174,8 +174,8 @@ def _report_failure(call: Call, operation: str, args: dict[str, Any]) -> None:
     """Keep a report of a refused generation too: the caller's transaction is rolled back."""
 
     def record(session, tenant, error) -> None:
-        failed = generation.Generation(skipped=[generation.Skip(args.get("aid"), None,
-                                                                error.message)])
+        failed = getattr(error, "generation", None) or generation.Generation(
+            skipped=[generation.Skip(args.get("aid"), None, error.message)])
         record_generation(session, tenant, call.now, operation, args, failed)
 
     call.on_failure.append(record)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -35,6 +35,7 @@ from ..models import (
     PaymentSystem,
     Tenant,
 )
+from ..money import Money as MoneyType
 from .rules import WAITING, is_payable, threshold
 
 # Above this many ids, load a tenant's rows whole instead of binding a huge IN list.
@@ -242,6 +243,7 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
         expected += count
     if not new_payments:
         if single_affiliate is not None and first_reason is not None:
+            first_reason.generation = result  # type: ignore[attr-defined]  # for the report
             raise first_reason
         _finish(session, tenant, now, delay, [])
         return result
@@ -299,7 +301,10 @@ def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affili
     ordered = select(Conversion.id, Conversion.payouts, running.label("running")).where(
         *conditions).subquery()
     # Whole conversions, oldest first, while the total before each is still short of amount.
-    taken = select(ordered.c.id).where(ordered.c.running - ordered.c.payouts < amount)
+    # Bind amount as Money: a bare Decimal is compared with the raw stored units (1e-8) and
+    # would stop after the first conversion.
+    taken = select(ordered.c.id).where(ordered.c.running - ordered.c.payouts
+                                       < literal(amount, MoneyType()))
     day = datetime(now.year, now.month, now.day)
     row = _new_payment(tenant, affiliate, currency, payee, now, note, day + timedelta(days=1))
     session.execute(insert(Payment), [row])
