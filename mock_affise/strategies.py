@@ -82,3 +82,123 @@ def fixture_documents(draw: st.DrawFn, max_affiliates: int = 4,
     return {"now": _ts(NOW), "currencies": currencies, "payment_systems": systems,
             "managers": [manager], "affiliates": affiliates, "offers": offers,
             "conversions": conversions}
+
+
+# ------------------------------------------------------------------ request parameters
+
+ENCODINGS = ("indexed", "brackets", "repeated", "json")
+"""How real clients send arrays: ids[0]=1 (PHP SDK, Affise's docs), ids[]=1 (help center),
+repeated ids=1&ids=2 (Go SDK), and a JSON body."""
+
+encodings = st.sampled_from(ENCODINGS)
+
+
+def encode(params: dict[str, Any], encoding: str) -> list[tuple[str, str]] | dict[str, Any]:
+    """Write params (lists for arrays) the way a client using encoding would send them.
+
+    Returns form pairs for the form encodings (pass as `data=` or a query string) and a dict
+    for "json" (pass as `json=`). Scalars are sent as strings.
+    """
+    if encoding == "json":
+        return {k: (list(v) if isinstance(v, list | tuple) else v) for k, v in params.items()}
+    pairs: list[tuple[str, str]] = []
+    for name, value in params.items():
+        if isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                key = {"indexed": f"{name}[{index}]", "brackets": f"{name}[]",
+                       "repeated": name}[encoding]
+                pairs.append((key, str(item)))
+        else:
+            pairs.append((name, str(value)))
+    return pairs
+
+
+days = st.dates(min_value=datetime(2024, 1, 1).date(), max_value=datetime(2024, 6, 15).date())
+_ids = st.lists(st.integers(1, 6), min_size=1, max_size=4, unique=True)
+
+
+def generate_params() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST /3.1/payments/generate parameters, every scope option included sometimes."""
+    return st.fixed_dictionaries({}, optional={
+        "date": days.map(str), "date_from": st.just("2024-01-01"),
+        "include_aids": _ids, "exclude_aids": _ids,
+        "offer_ids": st.lists(st.sampled_from([4, 5, 6]), min_size=1, max_size=2, unique=True),
+        "currencies": st.lists(st.sampled_from(CODES), min_size=1, max_size=2, unique=True),
+        "countries": st.lists(st.sampled_from(["US", "usa", "DE", "deu", "gb"]), min_size=1,
+                              max_size=2, unique=True),
+        "by_last_invoice": st.sampled_from(["0", "1"]), "note": st.text(max_size=20)})
+
+
+def create_for_affiliate_params() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST /3.1/payments/create-for-affiliate parameters (currency is an id)."""
+    return st.fixed_dictionaries({
+        "aid": st.integers(1, 6), "sum": amounts.map(str), "currency": st.integers(1, 3)},
+        optional={"note": st.text(max_size=20)})
+
+
+def bulk_delete_params() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST /3.1/payments/bulk-delete parameters."""
+    return st.fixed_dictionaries({"ids": st.lists(st.integers(1, 3000), min_size=1,
+                                                  max_size=5, unique=True)})
+
+
+def update_params() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST /3.1/payments/{id} parameters: at least one field."""
+    return st.fixed_dictionaries({}, optional={
+        "payment_account": st.text(max_size=30), "status": st.sampled_from([-1, 1, 2, 3, 4]),
+        "comment": st.text(max_size=30), "note": st.text(max_size=30)}).filter(bool)
+
+
+def add_correction_params() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST /3.1/payments/{id}/add-correction parameters (revenue may be negative)."""
+    revenue = st.decimals(min_value=Decimal("-50"), max_value=Decimal("50"), places=2,
+                          allow_nan=False, allow_infinity=False).filter(lambda d: d != 0)
+    return st.fixed_dictionaries({"revenue": revenue.map(str),
+                                  "comment": st.text(min_size=1, max_size=20).filter(str.strip)})
+
+
+def remove_conversions_params(conversion_ids: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST /3.1/payments/{id}/conversions/delete parameters for an invoice's ids."""
+    return st.fixed_dictionaries({"conversion_ids": st.lists(
+        st.sampled_from(conversion_ids), min_size=1, unique=True)})
+
+
+def list_params() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid GET /3.1/payments parameters."""
+    return st.fixed_dictionaries(
+        {"date_from": st.just("2024-01-01"), "date_to": st.just("2024-12-31")},
+        optional={"status": st.lists(st.sampled_from([-1, 1, 2, 3, 4]), min_size=1,
+                                     max_size=3, unique=True),
+                  "aid": _ids, "page": st.integers(1, 3), "limit": st.integers(1, 100)})
+
+
+_not_a_number = st.sampled_from(["abc", "1e309", "NaN", "Infinity", "", "1.2.3", "--1"])
+_not_a_date = st.sampled_from(["2024-02-30", "15/06/2024", "2024-6-1", "yesterday", "20240615"])
+
+INVALID_CASES: dict[str, list[tuple[dict[str, Any], str]]] = {
+    "generate": [({"date": "2024-02-30"}, "date: must be a real date in YYYY-MM-DD format"),
+                 ({"date": "2024-06-15", "date_to": "2024-06-14"},
+                  "date_to: differs from date; give one end date (date or date_to)"),
+                 ({"aid": "x"}, "aid: must be an integer"),
+                 ({"countries": ["ZZZ"]}, "countries: item 0 unknown country code 'ZZZ'")],
+    "create-for-affiliate": [({"sum": "10", "currency": "2"}, "aid: is required"),
+                             ({"aid": "2", "sum": "0", "currency": "2"},
+                              "sum: must be greater than 0"),
+                             ({"aid": "2", "sum": "abc", "currency": "2"},
+                              "sum: must be a decimal number")],
+    "bulk-delete": [({}, "ids: is required"), ({"ids": ["x"]}, "ids: item 0 must be an integer")],
+}
+"""Known-bad parameters per operation with the exact message the mock (and Affise's envelope)
+answers; a client's error handling can be property-tested against them."""
+
+
+def invalid_params(operation: str) -> st.SearchStrategy[tuple[dict[str, Any], str]]:
+    """Draw (parameters, exact error message) pairs an operation must refuse with 400."""
+    fixed = st.sampled_from(INVALID_CASES[operation])
+    if operation == "create-for-affiliate":
+        drawn = _not_a_number.map(lambda bad: ({"aid": "2", "sum": bad, "currency": "2"},
+                                               None))
+        return fixed | drawn
+    if operation == "generate":
+        return fixed | _not_a_date.map(lambda bad: ({"date": bad}, None))
+    return fixed

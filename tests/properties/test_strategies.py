@@ -1,0 +1,76 @@
+"""The public strategies in use: a small billing client property-tested against the mock."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mock_affise.strategies import (
+    ENCODINGS,
+    bulk_delete_params,
+    encode,
+    generate_params,
+    invalid_params,
+)
+from tests.conftest import ADMIN_KEY
+
+KEY = {"API-Key": ADMIN_KEY}
+ALL = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
+
+
+class BillingClient:
+    """The kind of client a team writes: sends one encoding, reads Affise's envelope."""
+
+    def __init__(self, http, encoding: str):
+        self.http, self.encoding = http, encoding
+
+    def call(self, path: str, params: dict):
+        body = encode(params, self.encoding)
+        if self.encoding == "json":
+            response = self.http.post(path, json=body, headers=KEY)
+        else:
+            # raw brackets for ids[]=, percent-encoded for ids[0]=: clients send both
+            text = urlencode(body, safe="[]" if self.encoding == "brackets" else "")
+            response = self.http.post(path, data=text, headers=KEY,
+                                      content_type="application/x-www-form-urlencoded")
+        envelope = response.json
+        return response.status_code, envelope["status"] == 1, envelope.get("message")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(params=generate_params())
+def test_every_array_encoding_generates_the_same_invoices(make_app, params):
+    outcomes = []
+    for encoding in ENCODINGS:
+        app = make_app()
+        http = app.test_client()
+        status, ok, message = BillingClient(http, encoding).call("/3.1/payments/generate", params)
+        listing = http.get("/3.1/payments", headers=KEY, query_string=ALL).json["payments"]
+        outcomes.append((status, ok, message, [(p["id"], p["revenue"]) for p in listing]))
+        app.extensions["mock_affise"].db.dispose()
+    assert all(outcome == outcomes[0] for outcome in outcomes)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(params=bulk_delete_params(), encoding=st.sampled_from(ENCODINGS))
+def test_bulk_delete_answers_one_boolean_per_distinct_id_in_any_encoding(client, params,
+                                                                         encoding):
+    status, ok, _ = BillingClient(client, encoding).call("/3.1/payments/bulk-delete", params)
+    assert (status, ok) == (200, True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(case=st.sampled_from(["generate", "create-for-affiliate", "bulk-delete"]).flatmap(
+    lambda op: st.tuples(st.just(op), invalid_params(op))), encoding=st.sampled_from(ENCODINGS))
+def test_invalid_parameters_are_refused_with_a_400_in_the_envelope(client, case, encoding):
+    operation, (params, message) = case
+    status, ok, answered = BillingClient(client, encoding).call(f"/3.1/payments/{operation}",
+                                                                params)
+    assert (status, ok) == (400, False)
+    if message is not None:
+        assert answered == message
