@@ -4,24 +4,48 @@ VENV ?= .venv
 PORT ?= 8080
 HOST ?= 127.0.0.1
 BIN := $(VENV)/bin
+GET_PIP_URL := https://bootstrap.pypa.io/get-pip.py
 
-.PHONY: run test fuzz bench lint clean install install-test
+.PHONY: run test fuzz bench lint clean install install-test venv
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# The virtualenv counts as made once it has pip: a `python3 -m venv` that failed half-way
+# (Debian without python3-venv leaves bin/python but no pip) is made again, not trusted.
+# Without ensurepip, pip comes from the system's pip (`pip --python`), else from get-pip.py.
+$(BIN)/pip:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: mock-affise needs Python 3.11 or newer; '$(PYTHON)' is: $$($(PYTHON) -V 2>&1)." >&2; \
+	  echo "       Run make with PYTHON=python3.11 (or newer)." >&2; exit 1; }
+	@if [ -f $(VENV)/pyvenv.cfg ]; then rm -rf $(VENV); fi
+	@if ! $(PYTHON) -m venv $(VENV) >/dev/null 2>&1; then \
+	  echo "note: '$(PYTHON) -m venv' failed: ensurepip is missing (on Debian/Ubuntu: the python3-venv package)." >&2; \
+	  echo "note: making the virtualenv without pip, then bootstrapping pip." >&2; \
+	  rm -rf $(VENV); \
+	  $(PYTHON) -m venv --without-pip $(VENV) \
+	  && { $(PYTHON) -m pip --python $(BIN)/python install --quiet pip 2>/dev/null \
+	       || { { $(BIN)/python -c "import urllib.request as u; u.urlretrieve('$(GET_PIP_URL)', '$(VENV)/get-pip.py')" 2>/dev/null \
+	              || { echo "note: no system pip, and $(GET_PIP_URL) cannot be downloaded." >&2; false; }; } \
+	            && $(BIN)/python $(VENV)/get-pip.py --quiet; }; } \
+	  || { rm -rf $(VENV); \
+	       echo "error: could not make a virtualenv with pip in $(VENV)." >&2; \
+	       echo "       Install the venv module (Debian/Ubuntu: sudo apt-get install python3-venv) and run make again." >&2; \
+	       exit 1; }; \
+	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+venv: $(BIN)/pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/pip
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# Serves on http://$(HOST):$(PORT) with its data in ./mock-affise.db; prints the admin API key.
 run: install
 	$(BIN)/mock-affise serve --host $(HOST) --port $(PORT)
 

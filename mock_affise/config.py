@@ -57,7 +57,8 @@ def load_settings(
         value = default
         env_value = env.get(f"MOCK_AFFISE_{name}")
         if env_value is not None:
-            value = _parse(name, env_value, parser)
+            # Name the variable, so a user knows where the bad value came from.
+            value = _parse(f"MOCK_AFFISE_{name}", env_value, parser)
         if overrides and overrides.get(name) is not None:
             value = _parse(name, overrides[name], parser)
         settings[name] = value

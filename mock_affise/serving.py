@@ -1,0 +1,86 @@
+"""Run the mock under gunicorn, configured in code: no config file, no gunicorn command line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+# gthread, not sync: sync workers close the connection after every response (gunicorn ignores
+# keep-alive for them) and serve one request at a time, so one slow client (a test holding a
+# connection, a fault rule with delay_ms) would stall everyone behind it. gthread keeps
+# connections alive and serves THREADS requests per worker at once; the database layer already
+# serialises writes (BEGIN IMMEDIATE on SQLite, a row lock per tenant elsewhere).
+WORKER_CLASS = "gthread"
+THREADS = 4
+KEEPALIVE_SECONDS = 5
+
+
+def bind_address(host: str, port: int) -> str:
+    """Return gunicorn's bind string for host and port (IPv6 hosts in brackets)."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """Return the gunicorn settings the mock runs with."""
+    options: dict[str, Any] = {
+        "bind": [bind_address(host, port)],
+        "workers": workers,
+        "worker_class": WORKER_CLASS,
+        "threads": THREADS,
+        "keepalive": KEEPALIVE_SECONDS,
+        "errorlog": "-",
+        "loglevel": "info",
+        # The default control socket is one fixed path under $HOME: two servers (parallel test
+        # runs, or a user's own gunicorn) would fight over it, and the mock does not need it.
+        "control_socket_disable": True,
+    }
+    # The worker heartbeat is an fchmod on a temporary file; on a disk-backed /tmp (as in many
+    # containers) that can block a worker, so use memory when the host has it.
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        options["worker_tmp_dir"] = "/dev/shm"
+    return options
+
+
+class MockAffiseServer(BaseApplication):
+    """A gunicorn application whose workers get their Flask app from app_factory.
+
+    With preload the factory runs once, in the master, and the workers are forked with the app
+    in them; otherwise each worker calls it after the fork, so no database connection is ever
+    shared between processes.
+    """
+
+    def __init__(self, app_factory: Callable[[], Flask], options: Mapping[str, Any]) -> None:
+        self.app_factory = app_factory
+        self.options = dict(options)
+        super().__init__(prog="mock-affise serve")
+
+    def load_config(self) -> None:
+        """Apply the options gunicorn knows (older releases lack some, e.g. the control socket)."""
+        assert self.cfg is not None
+        for name, value in self.options.items():
+            if name in self.cfg.settings:
+                self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        """Return the WSGI app (gunicorn calls this in each worker, or once when preloading)."""
+        return self.app_factory()
+
+
+def serve(app_factory: Callable[[], Flask], host: str, port: int, workers: int,
+          preload: bool = False, when_ready: Callable[[Any], None] | None = None) -> None:
+    """Serve until a signal stops gunicorn.
+
+    gunicorn ends the master and every forked worker with SystemExit, which is left to
+    propagate: a worker must never return into the caller's code.
+    """
+    options = gunicorn_options(host, port, workers)
+    options["preload_app"] = preload
+    if when_ready is not None:
+        options["when_ready"] = when_ready
+    MockAffiseServer(app_factory, options).run()

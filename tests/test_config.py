@@ -1,0 +1,114 @@
+"""Settings: built-in defaults < MOCK_AFFISE_* environment < explicit values."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_affise.config import ConfigError, default_fixture_path, load_settings
+
+
+def test_defaults_apply_when_nothing_is_set():
+    settings = load_settings(environ={})
+
+    assert settings == {
+        "DATABASE_URL": "sqlite://",
+        "FIXTURES": None,
+        "STRICT": False,
+        "MAX_BODY_BYTES": 1024 * 1024,
+        "GENERATION_DELAY": 0,
+        "CONTROL_TOKEN": None,
+        "JOURNAL_SIZE": 1000,
+        "SEED": True,
+    }
+
+
+def test_environment_overrides_the_defaults_with_typed_values():
+    environ = {
+        "MOCK_AFFISE_DATABASE_URL": "sqlite:////tmp/x.db",
+        "MOCK_AFFISE_FIXTURES": "/tmp/fixture.yaml",
+        "MOCK_AFFISE_STRICT": "yes",
+        "MOCK_AFFISE_MAX_BODY_BYTES": "2048",
+        "MOCK_AFFISE_GENERATION_DELAY": "120",
+        "MOCK_AFFISE_CONTROL_TOKEN": "s3cret",
+        "MOCK_AFFISE_JOURNAL_SIZE": "50",
+        "MOCK_AFFISE_SEED": "off",
+    }
+
+    settings = load_settings(environ=environ)
+
+    assert settings == {
+        "DATABASE_URL": "sqlite:////tmp/x.db",
+        "FIXTURES": "/tmp/fixture.yaml",
+        "STRICT": True,
+        "MAX_BODY_BYTES": 2048,
+        "GENERATION_DELAY": 120,
+        "CONTROL_TOKEN": "s3cret",
+        "JOURNAL_SIZE": 50,
+        "SEED": False,
+    }
+
+
+def test_explicit_values_override_the_environment():
+    environ = {"MOCK_AFFISE_STRICT": "1", "MOCK_AFFISE_GENERATION_DELAY": "120",
+               "MOCK_AFFISE_DATABASE_URL": "sqlite:////tmp/env.db"}
+
+    settings = load_settings(
+        {"STRICT": False, "GENERATION_DELAY": "0", "DATABASE_URL": "sqlite://"}, environ)
+
+    assert settings["STRICT"] is False
+    assert settings["GENERATION_DELAY"] == 0
+    assert settings["DATABASE_URL"] == "sqlite://"
+
+
+def test_an_explicit_none_leaves_the_environment_value():
+    settings = load_settings({"CONTROL_TOKEN": None}, {"MOCK_AFFISE_CONTROL_TOKEN": "from-env"})
+
+    assert settings["CONTROL_TOKEN"] == "from-env"
+
+
+def test_the_process_environment_is_read_when_none_is_given(monkeypatch):
+    monkeypatch.setenv("MOCK_AFFISE_JOURNAL_SIZE", "7")
+
+    assert load_settings()["JOURNAL_SIZE"] == 7
+
+
+def test_explicit_settings_the_mock_does_not_know_pass_through():
+    settings = load_settings({"TESTING_FLAG": 1}, {})
+
+    assert settings["TESTING_FLAG"] == 1
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("1", True), ("true", True), ("YES", True), (" on ", True),
+    ("0", False), ("false", False), ("No", False), ("off", False), ("", False),
+])
+def test_booleans_accept_the_usual_spellings(raw, expected):
+    assert load_settings(environ={"MOCK_AFFISE_STRICT": raw})["STRICT"] is expected
+
+
+@pytest.mark.parametrize(("environ", "overrides", "message"), [
+    ({"MOCK_AFFISE_STRICT": "maybe"}, None,
+     "MOCK_AFFISE_STRICT: expected a boolean (1/0, true/false), got 'maybe'"),
+    ({"MOCK_AFFISE_MAX_BODY_BYTES": "1MB"}, None,
+     "MOCK_AFFISE_MAX_BODY_BYTES: expected int, got '1MB'"),
+    ({"MOCK_AFFISE_JOURNAL_SIZE": "ten"}, None, "MOCK_AFFISE_JOURNAL_SIZE: expected int, got 'ten'"),
+    ({}, {"SEED": "sometimes"}, "SEED: expected a boolean (1/0, true/false), got 'sometimes'"),
+    ({}, {"GENERATION_DELAY": "soon"}, "GENERATION_DELAY: expected int, got 'soon'"),
+    ({}, {"MAX_BODY_BYTES": 0}, "MAX_BODY_BYTES: must be a positive number of bytes"),
+    ({"MOCK_AFFISE_MAX_BODY_BYTES": "-5"}, None,
+     "MAX_BODY_BYTES: must be a positive number of bytes"),
+    ({}, {"GENERATION_DELAY": -1},
+     "GENERATION_DELAY: must be zero or a positive number of seconds"),
+])
+def test_a_bad_value_raises_config_error_naming_the_setting(environ, overrides, message):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(overrides, environ)
+
+    assert str(caught.value) == message
+
+
+def test_the_default_fixture_ships_with_the_repository():
+    path = default_fixture_path()
+
+    assert path.name == "default.json"
+    assert path.is_file()
