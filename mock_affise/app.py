@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .api.endpoint import ConnectionDropped
 from .api.wire import error_response
@@ -43,7 +44,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     app = Flask("mock_affise")
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
+    app.config["MAX_FORM_PARTS"] = 50_000  # bulk-delete of thousands of ids[] is legitimate
     app.url_map.strict_slashes = False
+    app.url_map.converters["int"] = IdConverter
     db = Database(settings["DATABASE_URL"])
     app.extensions["mock_affise"] = MockState(settings, db)
     prepare_database(db, settings)
@@ -52,7 +55,21 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+class IdConverter(IntegerConverter):
+    """An integer path id; one too large for the database reads as 0, an id nothing has."""
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number < 2**63 else 0
+
+
 def _register_error_handlers(app: Flask, settings: Mapping[str, Any]) -> None:
+    @app.before_request
+    def _no_options():
+        # Affise answers GET, POST and DELETE only; OPTIONS gets the 405 envelope too.
+        if request.method == "OPTIONS" and request.routing_exception is None:
+            raise MethodNotAllowed()
+
     @app.errorhandler(AffiseError)
     def _affise(error: AffiseError):
         return error_response(error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..fixtures import FixtureError, export_tenant, parse_document
 from ..harness import faults, journal, snapshots, tenants
 from ..models import GenerationReport, Tenant
 from .endpoint import database, resolve_key
+from .params import EARLIEST, LATEST
 from .wire import KEY_NAME, api_key, json_response, parse_json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
@@ -276,6 +278,7 @@ def move_clock(session, tenant):
             moment = parse_timestamp(str(body["set"]))
         except ValueError as exc:
             raise ValidationError("set", str(exc)) from exc
+        _in_range("set", moment)
         set_clock(tenant, moment, frozen)
     else:
         if "advance" in body:
@@ -292,10 +295,17 @@ def move_clock(session, tenant):
             seconds = 0
         if abs(seconds) > 100 * 366 * 86400:
             raise ValidationError(given[0] if given else "advance", "must be within 100 years")
+        _in_range(given[0] if given else "advance",
+                  tenant_now(tenant) + timedelta(seconds=seconds))
         advance_clock(tenant, seconds)
         if frozen is not None:
             set_clock(tenant, tenant_now(tenant), frozen)
     return _clock(tenant)
+
+
+def _in_range(field: str, moment: datetime) -> None:
+    if not EARLIEST <= moment.date() <= LATEST:
+        raise ValidationError(field, f"the clock must stay between {EARLIEST} and {LATEST}")
 
 
 # ------------------------------------------------------------------------------ journal

@@ -15,6 +15,8 @@ from ..errors import ExtraFields, ValidationError
 from ..money import MoneyError, parse_money
 
 _INT = re.compile(r"^[+-]?\d{1,18}$")
+_DIGITS = re.compile(r"^[+-]?\d+$")
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TEXT = 65_536
 
@@ -58,6 +60,8 @@ class Int(Scalar):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         value = self._raw(value)
         if isinstance(value, bool) or not _INT.match(str(value).strip()):
+            if not isinstance(value, bool) and _DIGITS.match(str(value).strip()):
+                raise MarshmallowError("must be an integer of at most 18 digits")
             raise MarshmallowError("must be an integer")
         number = int(str(value).strip())
         if self.minimum is not None and number < self.minimum:
@@ -84,9 +88,12 @@ class Day(Scalar):
         if not _DATE.match(value):
             raise MarshmallowError("must be a date in YYYY-MM-DD format")
         try:
-            return datetime.strptime(value, "%Y-%m-%d").date()
+            day = datetime.strptime(value, "%Y-%m-%d").date()
         except ValueError as exc:
             raise MarshmallowError("must be a real date in YYYY-MM-DD format") from exc
+        if not EARLIEST <= day <= LATEST:
+            raise MarshmallowError(f"must be between {EARLIEST} and {LATEST}")
+        return day
 
 
 class Flag(Scalar):

@@ -77,7 +77,7 @@ class ListPayments(Params):
     update_to_date = Day()
     update_from_hour = Int(minimum=0, maximum=23)
     update_to_hour = Int(minimum=0, maximum=23)
-    page = Int(minimum=1, load_default=1)
+    page = Int(minimum=1, maximum=1_000_000_000, load_default=1)
     limit = Int(minimum=1, maximum=100, load_default=100)
 
     @validates_schema

@@ -6,11 +6,13 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from flask import Request, Response
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from ..errors import AffiseError, BadRequest
+from ..errors import AffiseError, BadRequest, PayloadTooLarge
 
 KEY_NAME = "api-key"
 MAX_DEPTH = 5
@@ -144,12 +146,49 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+def _strict_utf8(raw: bytes, where: str) -> None:
+    """Refuse percent-encoded bytes that are not UTF-8 (werkzeug would replace them silently)."""
+    if b"%" not in raw and raw.isascii():
+        return
+    try:
+        raw.decode("utf-8")
+        parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
+                  errors="strict")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The {where} is not valid UTF-8") from exc
+
+
+def _form(request: Request) -> dict[str, Any]:
+    if request.mimetype == "multipart/form-data":
+        boundary = request.mimetype_params.get("boundary")
+        data = request.get_data(cache=True, parse_form_data=False)
+        if not boundary:
+            raise BadRequest("Malformed multipart body: the Content-Type has no boundary")
+        if data.strip() and f"--{boundary}--".encode() not in data:
+            raise BadRequest("Malformed multipart body: it does not end with its boundary")
+    else:
+        _strict_utf8(request.get_data(cache=True, parse_form_data=False), "request body")
+    return parse_pairs(request.form.items(multi=True))
+
+
 def request_params(request: Request) -> dict[str, Any]:
     """Merge query and body parameters (the body wins on a clash), whatever the encoding."""
+    try:
+        return _request_params(request)
+    except RequestEntityTooLarge as exc:
+        limit = request.max_content_length
+        raise PayloadTooLarge(f"Request Entity Too Large: the body exceeds {limit} bytes "
+                              "or has too many parts") from exc
+    except HTTPException as exc:  # werkzeug gave up reading the body
+        raise BadRequest("Bad Request: the request body could not be read") from exc
+
+
+def _request_params(request: Request) -> dict[str, Any]:
+    _strict_utf8(request.query_string, "query string")
     params = parse_pairs(request.args.items(multi=True))
     mimetype = request.mimetype
     if mimetype in FORM_TYPES:
-        body = parse_pairs(request.form.items(multi=True))
+        body = _form(request)
     elif mimetype in JSON_TYPES or mimetype.endswith("+json"):
         data = request.get_data(cache=True)
         body = parse_json_body(data) if data.strip() else {}

@@ -1,0 +1,129 @@
+"""Hostile input: every case gets a clear 4xx in Affise's envelope and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ADMIN_KEY
+
+KEY = {"API-Key": ADMIN_KEY}
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def small(make_app):
+    return make_app(MAX_BODY_BYTES=10_000).test_client()
+
+
+def _export(client):
+    return client.get("/_mock/export", headers=KEY).json
+
+
+CASES = [
+    ("oversized body", "POST", "/3.1/payments/generate", {"data": {"note": "x" * 20_000}}, 413,
+     "Request Entity Too Large: the body exceeds 10000 bytes or has too many parts"),
+    ("deep brackets", "POST", "/3.1/payments/generate",
+     {"data": {"a[1][2][3][4][5][6][7]": "1"}}, 400, "a: nested deeper than 5 levels"),
+    ("deep JSON", "POST", "/3.1/payments/generate", {"json": {"a": [[[[[[[[1]]]]]]]]}}, 400,
+     "body[a][0][0][0][0][0][0]: nested deeper than 5 levels"),
+    ("array and scalar mixed", "POST", "/3.1/payments/bulk-delete",
+     {"data": b"ids=1&ids[0]=2", "content_type": FORM}, 400,
+     "ids: mixes array and single-value forms"),
+    ("multipart without boundary", "POST", "/3.1/payments/generate",
+     {"data": b"garbage", "content_type": "multipart/form-data"}, 400,
+     "Malformed multipart body: the Content-Type has no boundary"),
+    ("truncated multipart", "POST", "/3.1/payments/generate",
+     {"data": b'--xyz\r\nContent-Disposition: form-data; name="date"\r\n\r\n2024',
+      "content_type": "multipart/form-data; boundary=xyz"}, 400,
+     "Malformed multipart body: it does not end with its boundary"),
+    ("invalid UTF-8 in a form", "POST", "/3.1/payments/generate",
+     {"data": b"note=%FF%FE&date=2024-06-15", "content_type": FORM}, 400,
+     "The request body is not valid UTF-8"),
+    ("raw invalid UTF-8 in a form", "POST", "/3.1/payments/generate",
+     {"data": b"note=\xff\xfe", "content_type": FORM}, 400, "The request body is not valid UTF-8"),
+    ("invalid UTF-8 in the query", "GET", "/3.1/payments?date_from=%FF&date_to=2024-01-01", {},
+     400, "The query string is not valid UTF-8"),
+    ("invalid UTF-8 in JSON", "POST", "/3.1/payments/generate",
+     {"data": b'{"note": "\xff"}', "content_type": "application/json"}, 400,
+     "Request body is not valid UTF-8"),
+    ("NUL byte", "POST", "/3.1/payments/2925", {"data": {"comment": "a\x00b"}}, 400,
+     "comment: must not contain NUL characters"),
+    ("1e309", "POST", "/3.1/payments/2925/add-correction",
+     {"data": {"revenue": "1e309", "comment": "x"}}, 400,
+     "revenue: must be less than 10000000000 in absolute value"),
+    ("NaN", "POST", "/3.1/payments/2925/add-correction",
+     {"data": {"revenue": "NaN", "comment": "x"}}, 400, "revenue: must be a finite decimal number"),
+    ("NaN in JSON", "POST", "/3.1/payments/create-for-affiliate",
+     {"data": b'{"aid": 2, "sum": NaN, "currency": 2}', "content_type": "application/json"}, 400,
+     "Malformed JSON body: NaN is not a number"),
+    ("40-digit integer", "POST", "/3.1/payments/create-for-affiliate",
+     {"data": {"aid": "1" * 40, "sum": "1", "currency": "2"}}, 400,
+     "aid: must be an integer of at most 18 digits"),
+    ("40-digit path id", "GET", "/3.1/payments/" + "9" * 40, {}, 404, "Resource Not Found"),
+    ("impossible date", "GET", "/3.1/payments?date_from=2024-02-30&date_to=2024-03-01", {}, 400,
+     "date_from: must be a real date in YYYY-MM-DD format"),
+    ("far date", "POST", "/3.1/payments/generate", {"data": {"date": "9999-12-31"}}, 400,
+     "date: must be between 1900-01-01 and 9000-12-31"),
+    ("huge page", "GET", "/3.1/payments?date_from=2024-01-01&date_to=2024-01-02&page=" + "9" * 18,
+     {}, 400, "page: must be at most 1000000000"),
+    ("JSON array body", "POST", "/3.1/payments/bulk-delete", {"json": [1, 2]}, 400,
+     "JSON body must be an object of parameters"),
+    ("object for a scalar", "POST", "/3.1/payments/2925", {"json": {"comment": {"x": 1}}}, 400,
+     "comment: must be a single value, not an array"),
+    ("unsupported content type", "POST", "/3.1/payments/2925",
+     {"data": "hello", "content_type": "text/plain"}, 400,
+     "Unsupported Content-Type 'text/plain': send application/x-www-form-urlencoded, "
+     "multipart/form-data or application/json"),
+    ("clock past the year 9000", "POST", "/_mock/clock",
+     {"json": {"set": "9999-12-31 23:59:59"}}, 400,
+     "set: the clock must stay between 1900-01-01 and 9000-12-31"),
+]
+
+
+@pytest.mark.parametrize(("label", "method", "path", "kwargs", "status", "message"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_hostile_input_gets_a_clear_4xx_and_changes_nothing(small, label, method, path,
+                                                            kwargs, status, message):
+    before = _export(small)
+    response = small.open(path, method=method, headers=KEY, **kwargs)
+    assert response.status_code == status
+    assert response.content_type == "application/json"
+    assert response.json == {"status": 2, "message": message, "error": message}
+    assert _export(small) == before
+
+
+@pytest.mark.parametrize("text", ["'; DROP TABLE payments;--", "<script>alert(1)</script>",
+                                  "Robert'); DELETE FROM conversions WHERE ('1'='1",
+                                  "{{7*7}} ${7*7} %s %n"])
+def test_sql_and_script_looking_strings_are_stored_and_returned_verbatim(client, text):
+    assert client.post("/3.1/payments/2925", headers=KEY, data={"comment": text,
+                                                                "note": text}).status_code == 200
+    payment = client.get("/3.1/payments/2925", headers=KEY).json["payment"]
+    assert (payment["comment"], payment["notes"]) == (text, text)
+    listing = client.get("/3.1/payments", headers=KEY, query_string={
+        "date_from": "2024-01-01", "date_to": "2024-12-31", "payment_account[]": text}).json
+    assert listing["pagination"]["total"] == 0
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        path = rule.rule.replace("<int:tenant_id>", "1")
+        for name in rule.arguments - {"tenant_id"}:
+            path = path.replace(f"<int:{name}>", "2925").replace(f"<{name}>", "x")
+        yield path, rule.methods - {"HEAD", "OPTIONS"}
+
+
+def test_every_route_answers_every_wrong_method_with_a_json_405(app):
+    client = app.test_client()
+    allowed: dict[str, set[str]] = {}
+    for path, methods in _routes(app):
+        allowed.setdefault(path, set()).update(methods)
+    assert len(allowed) > 20
+    for path, methods in allowed.items():
+        for method in {"GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"} - methods:
+            response = client.open(path, method=method, headers=KEY)
+            assert response.status_code == 405, (method, path)
+            assert response.json == {"status": 2, "message": "Method Not Allowed",
+                                     "error": "Method Not Allowed"}, (method, path)
