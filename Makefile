@@ -49,11 +49,18 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/mock-affise serve --host $(HOST) --port $(PORT)
 
+# The whole suite on SQLite; then, when MOCK_AFFISE_TEST_DATABASE_URL names a PostgreSQL
+# database (.ci/run starts one), every database test again on it.
 test: install-test
-	$(BIN)/python -m pytest -q
+	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q
+	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
+	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
+	  $(BIN)/python -m pytest -q -m "not serve" -p no:cacheprovider; \
+	fi
 
+# Property tests, the state machine and schemathesis with many more examples.
 fuzz: install-test
-	MOCK_AFFISE_FUZZ=long $(BIN)/python -m pytest -q -m slow
+	MOCK_AFFISE_FUZZ=long $(BIN)/python -m pytest -q tests/properties tests/stateful tests/contract
 
 bench: install-test
 	$(BIN)/python bench/run.py

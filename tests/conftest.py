@@ -19,12 +19,36 @@ AFFILIATE_KEYS = {aid: f"aff{aid}" * 8 for aid in (2, 3, 4, 5, 6)}
 AFFISE_SPEC = ROOT.parent / "shared" / "affise-spec"
 
 
-def test_database_url() -> str:
-    """The database under test: in-memory SQLite unless MOCK_AFFISE_TEST_DATABASE_URL is set."""
-    return os.environ.get("MOCK_AFFISE_TEST_DATABASE_URL", "sqlite://")
+SERVER_URL = os.environ.get("MOCK_AFFISE_TEST_DATABASE_URL")
+_server_schema_fresh = False
 
 
-test_database_url.__test__ = False  # not a test, despite its name
+def fresh_database_url(shared_path: Path | None = None) -> str:
+    """Return an empty database for one app.
+
+    With MOCK_AFFISE_TEST_DATABASE_URL set (PostgreSQL in CI), that server database, emptied;
+    otherwise in-memory SQLite, or an SQLite file at shared_path when the test needs several
+    connections (threads, a live server).
+    """
+    global _server_schema_fresh
+    if not SERVER_URL:
+        return f"sqlite:///{shared_path}" if shared_path else "sqlite://"
+    from sqlalchemy import create_engine
+
+    from mock_affise.models import Base
+
+    engine = create_engine(SERVER_URL)
+    try:
+        if not _server_schema_fresh:  # the first app of the run gets today's schema
+            Base.metadata.drop_all(engine)
+            Base.metadata.create_all(engine)
+            _server_schema_fresh = True
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+    finally:
+        engine.dispose()
+    return SERVER_URL
 
 
 @pytest.fixture
@@ -38,8 +62,10 @@ def make_app(tmp_path):
     """Build an app seeded from a document (a dict), the default fixture when none is given."""
     apps = []
 
-    def build(document: dict | None = None, **config):
-        settings = {"DATABASE_URL": test_database_url()}
+    def build(document: dict | None = None, shared: bool = False, **config):
+        """shared=True: a database several connections can use at once (threads)."""
+        settings = {"DATABASE_URL": fresh_database_url(
+            tmp_path / f"shared-{len(apps)}.db" if shared else None)}
         if document is not None:
             path = tmp_path / f"fixture-{len(apps)}.json"
             path.write_text(json.dumps(copy.deepcopy(document)))
@@ -91,3 +117,11 @@ class KeyedClient:
 
     def delete(self, path, **kwargs):
         return self._call("DELETE", path, **kwargs)
+
+
+def test_database_url() -> str:
+    """An empty database for one app (see fresh_database_url)."""
+    return fresh_database_url()
+
+
+test_database_url.__test__ = False  # a helper, despite its name

@@ -14,7 +14,7 @@ ALL = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
 
 def test_concurrent_generations_never_bill_a_conversion_twice(make_app, tmp_path,
                                                                default_document):
-    app = make_app(default_document, DATABASE_URL=f"sqlite:///{tmp_path / 'mock.db'}")
+    app = make_app(default_document, shared=True)
     conversions = {c["id"]: Decimal(c["payouts"]) for c in default_document["conversions"]}
     statuses: list[int] = []
     barrier = threading.Barrier(6)

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from mock_affise import create_app
 from mock_affise.strategies import fixture_documents
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, fresh_database_url
 
 KEY = {"API-Key": ADMIN_KEY}
 
@@ -106,10 +106,10 @@ def test_snapshots_are_listed_replaced_and_deleted(client):
 def test_an_export_loads_back_to_an_equal_export(tmp_path_factory, document):
     path = tmp_path_factory.mktemp("doc") / "fixture.json"
     path.write_text(json.dumps(document))
-    first = create_app({"DATABASE_URL": "sqlite://", "FIXTURES": str(path)})
+    first = create_app({"DATABASE_URL": fresh_database_url(), "FIXTURES": str(path)})
     exported = first.test_client().get("/_mock/export", headers={"API-Key": "a" * 32}).json
     path.write_text(json.dumps(exported))
-    second = create_app({"DATABASE_URL": "sqlite://", "FIXTURES": str(path)})
+    second = create_app({"DATABASE_URL": fresh_database_url(), "FIXTURES": str(path)})
     again = second.test_client().get("/_mock/export", headers={"API-Key": "a" * 32}).json
     assert again == exported
     for app in (first, second):

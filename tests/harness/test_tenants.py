@@ -53,7 +53,7 @@ def test_no_request_sees_another_tenants_data(client):
 
 
 def test_tenants_stay_isolated_under_concurrent_use(make_app, tmp_path):
-    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'iso.db'}")
+    app = make_app(shared=True)
     client = app.test_client()
     keys = [client.post("/_mock/tenants").json["api_keys"]["admin"] for _ in range(4)]
     errors: list[str] = []

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from mock_affise import create_app
 from mock_affise.strategies import fixture_documents
+from tests.conftest import fresh_database_url
 
 LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
 KEY = {"API-Key": "a" * 32}
@@ -78,7 +79,7 @@ def test_no_conversion_is_billed_twice_and_revenue_is_conversions_plus_correctio
         tmp_path_factory, document, steps):
     path = tmp_path_factory.mktemp("fixture") / "doc.json"
     path.write_text(json.dumps(document))
-    app = create_app({"DATABASE_URL": "sqlite://", "FIXTURES": str(path)})
+    app = create_app({"DATABASE_URL": fresh_database_url(), "FIXTURES": str(path)})
     client = app.test_client()
     conversions = {c["id"]: c for c in document["conversions"]}
     codes = {str(c["id"]): c["code"] for c in document["currencies"]}
