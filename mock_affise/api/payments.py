@@ -220,7 +220,8 @@ def generate(call: Call):
         affiliate_ids=[args["aid"]] if "aid" in args else args.get("include_aids"),
         exclude_affiliate_ids=args.get("exclude_aids", []),
         offer_ids=args.get("offer_ids", []), advertiser_ids=args.get("advertiser_ids", []),
-        currencies=args.get("currencies", []), countries=args.get("countries", []))
+        currencies=[code.upper() for code in args.get("currencies", [])],
+        countries=args.get("countries", []))
     if args["by_last_invoice"] and not args["by_last_unpaid_conversion"]:
         scope.since_last_invoice = True
     elif not args["by_last_unpaid_conversion"] and "date_from" in args:

@@ -53,9 +53,9 @@ def _refuse_negative(field: str, what: str, revenue: Decimal) -> None:
 def add_correction(session: Session, tenant: Tenant, now: datetime, payment_id: int,
                    revenue: Decimal, comment: str) -> Correction:
     """Add a signed, non-zero amount to an open invoice, never taking its revenue below zero."""
+    payment = get_open_payment(session, tenant.id, payment_id, now)
     if revenue == 0:
         raise ValidationError("revenue", "must not be zero")
-    payment = get_open_payment(session, tenant.id, payment_id, now)
     total = conversions_total(session, tenant.id, payment_id)
     total += corrections_total(session, tenant.id, payment_id) + revenue
     _refuse_negative("revenue", "this correction", total)

@@ -81,6 +81,11 @@ class Generation:
         }
 
 
+def display_name(affiliate: Affiliate) -> str:
+    """The name Affise's messages show: the affiliate's name, else its login, else its email."""
+    return affiliate.name or affiliate.login or affiliate.email
+
+
 def _rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
                 ids: Iterable[Any]) -> list[Any]:
     ids = set(ids)
@@ -203,6 +208,11 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
         affiliate = session.get(Affiliate, (tid, single_affiliate))
         if affiliate is None:
             raise ValidationError("aid", f"unknown affiliate {single_affiliate}")
+    currencies = {c.code: c for c in session.scalars(
+        select(Currency).where(Currency.tenant_id == tid))}
+    unknown = [code for code in scope.currencies if code not in currencies]
+    if unknown:
+        raise ValidationError("currencies", f"unknown currency code '{unknown[0]}'")
     conditions = _scope_conditions(tid, scope, now, tenant.next_payment_id)
     groups = session.execute(
         select(Conversion.affiliate_id, Conversion.currency, func.sum(Conversion.payouts),
@@ -214,13 +224,11 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
     result = Generation()
     if not groups:
         if single_affiliate is not None:
-            raise NoPaidConversions(affiliate.name or "", affiliate.id)
+            raise NoPaidConversions(display_name(affiliate), affiliate.id)
         _finish(session, tenant, now, delay, [])
         return result
     affiliates = {a.id: a for a in _rows_by_id(session, Affiliate, tid, Affiliate.id,
                                                 {g[0] for g in groups})}
-    currencies = {c.code: c for c in session.scalars(
-        select(Currency).where(Currency.tenant_id == tid))}
     paid_by = payees(session, tid, affiliates)
     new_payments: list[dict[str, Any]] = []
     expected = 0
@@ -230,7 +238,7 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
         payee = paid_by.get((affiliate_id, code))
         reason: AffiseError | None = None
         if payee is None:
-            reason = NoPaymentSystem(affiliate.name or "", affiliate_id, code)
+            reason = NoPaymentSystem(display_name(affiliate), affiliate_id, code)
         else:
             minimum = threshold(payee.system.threshold, currency.min_payment)
             if total < minimum:
@@ -282,7 +290,7 @@ def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affili
     currency = session.get(Currency, (tid, currency_id))
     if currency is None:
         raise ValidationError("currency", f"unknown currency id {currency_id}")
-    name, code = affiliate.name or "", currency.code
+    name, code = display_name(affiliate), currency.code
     payee = payees(session, tid, [affiliate_id]).get((affiliate_id, code))
     if payee is None:
         raise NoPaymentSystem(name, affiliate_id, code)
