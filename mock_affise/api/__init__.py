@@ -7,14 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the mock serves."""
-    from . import control
+    from . import control, partners, payments, reference, stats
 
-    app.register_blueprint(control.blueprint)
-    for name in ("reference", "partners", "stats", "payments"):
-        try:
-            module = __import__(f"{__name__}.{name}", fromlist=["blueprint"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
+    for module in (control, reference, partners, stats, payments):
         app.register_blueprint(module.blueprint)
