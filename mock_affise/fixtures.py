@@ -504,8 +504,13 @@ def validate(document: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             billed[conversion_id] = path
             # A field the conversion itself got wrong is reported there, not again here.
-            if conversion["status"] is not None and conversion["status"] != APPROVED:
-                reader.fail(cpath, f"conversion {conversion_id} is not approved (status 1)")
+            # Billed means approved then: status 1, or a hold already past its hold_until.
+            released = conversion["status"] == HOLD and conversion["hold_until"] is not None \
+                and conversion["hold_until"] <= (out["now"] or host_now())
+            if conversion["status"] is not None and conversion["status"] != APPROVED \
+                    and not released:
+                reader.fail(cpath, f"conversion {conversion_id} is not approved (status 1, or "
+                                   "a hold past its hold_until)")
             if item["pid"] is not None and conversion["affiliate_id"] is not None and \
                     conversion["affiliate_id"] != item["pid"]:
                 reader.fail(cpath, f"conversion {conversion_id} belongs to affiliate "

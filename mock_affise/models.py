@@ -20,6 +20,8 @@ class Tenant(Base):
     """One Affise network: its clock, settings and id counters."""
 
     __tablename__ = "tenants"
+    # Never reuse a dropped tenant's id: a late call naming it must not reach a newer tenant.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # now = clock_base while frozen, else clock_base + (host time - clock_anchor).
@@ -203,7 +205,10 @@ class GenerationReport(Base):
     """One generate or create-for-affiliate call: the invoices it made and what it skipped."""
 
     __tablename__ = "generation_reports"
-    __table_args__ = (Index("ix_generation_reports_tenant", "tenant_id", "id"),)
+    __table_args__ = (
+        Index("ix_generation_reports_tenant", "tenant_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
@@ -217,7 +222,10 @@ class Snapshot(Base):
     """A named checkpoint of a tenant; its rows live in the snapshot_* shadow tables."""
 
     __tablename__ = "snapshots"
-    __table_args__ = (Index("ix_snapshots_name", "tenant_id", "name", unique=True),)
+    __table_args__ = (
+        Index("ix_snapshots_name", "tenant_id", "name", unique=True),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
@@ -231,7 +239,10 @@ class JournalEntry(Base):
     """One request a tenant received: the ring the control plane reads back."""
 
     __tablename__ = "journal"
-    __table_args__ = (Index("ix_journal_tenant", "tenant_id", "id"),)
+    __table_args__ = (
+        Index("ix_journal_tenant", "tenant_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
@@ -249,7 +260,10 @@ class FaultRule(Base):
     """A fault to inject on matching requests: first match (lowest id) wins."""
 
     __tablename__ = "fault_rules"
-    __table_args__ = (Index("ix_fault_rules_tenant", "tenant_id", "id"),)
+    __table_args__ = (
+        Index("ix_fault_rules_tenant", "tenant_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]

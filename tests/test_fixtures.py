@@ -345,7 +345,7 @@ PROBLEMS = {
         ["affiliates[1].payment_systems[0].currency: payment system 3 accepts only USD"]),
     "invoice with a conversion that is not approved": (
         _append("payments.0.cpa_actions", hex_id(3)),
-        [f"payments[0].cpa_actions[1]: conversion {hex_id(3)} is not approved (status 1)"]),
+        [f"payments[0].cpa_actions[1]: conversion {hex_id(3)} is not approved (status 1, or a hold past its hold_until)"]),
     "invoice with another affiliate's conversion": (
         _append("payments.0.cpa_actions", hex_id(4)),
         [f"payments[0].cpa_actions[1]: conversion {hex_id(4)} belongs to affiliate 3, not 2"]),
