@@ -1,8 +1,10 @@
-"""The mock-affise command: serve the mock, check fixture documents.
+"""The mock-affise command: serve the mock, export a tenant, check and generate fixtures.
 
-Every serve option is also read from MOCK_AFFISE_<NAME> in the environment; a flag wins over the
-environment, which wins over the default. The other settings (STRICT, CONTROL_TOKEN, ...) are
-read from the environment by mock_affise.config in the server itself.
+Every serve and export option is also read from MOCK_AFFISE_<NAME> in the environment; a flag
+wins over the environment, which wins over the default. The other settings (STRICT,
+CONTROL_TOKEN, ...) are read from the environment by mock_affise.config in the server itself.
+generate-fixture reads flags only: its output must follow from its command line alone (and
+MOCK_AFFISE_SEED already means "seed the database").
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, load_settings
+from .fixturegen import CURRENCIES, NOW, format_timestamp
 
 ENV_PREFIX = "MOCK_AFFISE_"
 DEFAULT_HOST = "127.0.0.1"
@@ -27,6 +30,7 @@ SERVE_DATABASE_URL = "sqlite:///mock-affise.db"
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # a fixture or the database cannot be used
 EXIT_USAGE = 2  # a bad option (argparse uses 2 as well)
+DEFAULT_CURRENCIES = 3
 
 
 class UsageError(Exception):
@@ -80,6 +84,39 @@ def _parser() -> argparse.ArgumentParser:
         description="Check fixture documents; print every problem with its path.")
     check.add_argument("fixture", nargs="+", metavar="FIXTURE", help="a JSON or YAML file")
     check.set_defaults(run=validate_command)
+
+    export = commands.add_parser(
+        "export", help="print a tenant's state as a fixture document",
+        description="Print a tenant's whole state as a fixture document (JSON), the same as "
+                    "GET /_mock/export; it loads back unchanged. Reads the database only: "
+                    "nothing is created or seeded.")
+    export.add_argument("--database", metavar="URL",
+                        help=f"SQLAlchemy database URL (${ENV_PREFIX}DATABASE_URL, default "
+                             f"{SERVE_DATABASE_URL})")
+    export.add_argument("--tenant", metavar="ID",
+                        help=f"tenant id (${ENV_PREFIX}TENANT, default the oldest tenant)")
+    export.set_defaults(run=export_command)
+
+    generate = commands.add_parser(
+        "generate-fixture", help="generate a large, realistic fixture document",
+        description="Generate a valid fixture document (JSON) for load tests and benchmarks: "
+                    "the same options give the same bytes. The clock is frozen at "
+                    f"{format_timestamp(NOW)}; conversions span the six months before it.")
+    generate.add_argument("--affiliates", metavar="N", required=True,
+                          help="number of affiliates (at least 1)")
+    generate.add_argument("--conversions", metavar="M", required=True,
+                          help="number of conversions")
+    generate.add_argument("--seed", metavar="S", required=True,
+                          help="random seed (an integer): one seed, one document")
+    generate.add_argument("--currencies", metavar="K",
+                          help=f"number of currencies, 1 to {len(CURRENCIES)} (default "
+                               f"{DEFAULT_CURRENCIES}: "
+                               f"{', '.join(c.code for c in CURRENCIES[:DEFAULT_CURRENCIES])})")
+    generate.add_argument("--invoices", metavar="N", nargs="?", const="",
+                          help="add seeded invoices in every status, N of them (default with "
+                               "the flag alone: one per 20 affiliates, at least 5)")
+    generate.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    generate.set_defaults(run=generate_command)
     return parser
 
 
@@ -96,11 +133,14 @@ def _option(value: str | None, env: Mapping[str, str], name: str, flag: str, def
             parse: Callable[[str], Any]) -> Any:
     """Return the flag's value, else MOCK_AFFISE_<name>'s (unset when empty), else default."""
     if value is not None:
-        raw, source = value, flag
-    elif env.get(ENV_PREFIX + name):
-        raw, source = env[ENV_PREFIX + name], ENV_PREFIX + name
-    else:
-        return default
+        return _parsed(value, flag, parse)
+    if env.get(ENV_PREFIX + name):
+        return _parsed(env[ENV_PREFIX + name], ENV_PREFIX + name, parse)
+    return default
+
+
+def _parsed(raw: str, source: str, parse: Callable[[str], Any]) -> Any:
+    """Parse raw, or raise UsageError naming where it came from."""
     try:
         return parse(raw)
     except ValueError as exc:
@@ -263,15 +303,8 @@ def _prepare(settings: dict[str, Any], memory: bool) -> tuple[Callable[[], Any],
         print(f"mock-affise: not serving: cannot seed the database from {source}",
               file=sys.stderr)
         return None
-    except ModuleNotFoundError as exc:
-        print(f"mock-affise: cannot use {_shown(settings['DATABASE_URL'])}: its driver "
-              f"({exc.name}) is not installed; for PostgreSQL install mock-affise[postgres] and "
-              "write the URL as postgresql+psycopg://...", file=sys.stderr)
-        return None
-    except SQLAlchemyError as exc:
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-        print(f"mock-affise: cannot use {_shown(settings['DATABASE_URL'])}: {reason}",
-              file=sys.stderr)
+    except (ModuleNotFoundError, SQLAlchemyError) as exc:
+        print(f"mock-affise: {_cannot_use(settings['DATABASE_URL'], exc)}", file=sys.stderr)
         return None
 
     if seeded is not None:
@@ -287,6 +320,16 @@ def _prepare(settings: dict[str, Any], memory: bool) -> tuple[Callable[[], Any],
     return (lambda: create_app(worker_settings)), keys, note
 
 
+def _cannot_use(url: str, error: Exception) -> str:
+    """Say in one line why the database at url cannot be used."""
+    if isinstance(error, ModuleNotFoundError):
+        return (f"cannot use {_shown(url)}: its driver ({error.name}) is not installed; for "
+                "PostgreSQL install mock-affise[postgres] and write the URL as "
+                "postgresql+psycopg://...")
+    reason = " ".join(str(getattr(error, "orig", None) or error).split())
+    return f"cannot use {_shown(url)}: {reason}"
+
+
 def _tenant_count(db: Any) -> int:
     from sqlalchemy import func, select
 
@@ -294,6 +337,107 @@ def _tenant_count(db: Any) -> int:
 
     with db.transaction() as session:
         return session.scalar(select(func.count()).select_from(Tenant)) or 0
+
+
+# ----------------------------------------------------------------------------- export
+
+
+class NothingToExport(Exception):
+    """The database holds no tenant to export (or not the one asked for)."""
+
+
+def export_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Print a tenant's state as a fixture document; 1 when there is none to print."""
+    database = _option(args.database, env, "DATABASE_URL", "--database", SERVE_DATABASE_URL,
+                       _database_url)
+    tenant = _option(args.tenant, env, "TENANT", "--tenant", None,
+                     _integer(1, None, "a tenant id"))
+    try:
+        document = export_database(database, tenant)
+    except NothingToExport as exc:
+        print(f"mock-affise: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    from .fixturegen import dump_fixture
+
+    sys.stdout.write(dump_fixture(document).decode("utf-8"))
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def export_database(url: str, tenant_id: int | None = None) -> dict[str, Any]:
+    """Return a tenant's fixture document (the oldest tenant's without an id), reading only.
+
+    Raise NothingToExport when the database is missing, empty or unusable, or lacks the tenant:
+    exporting never creates a database file, a table or a tenant.
+    """
+    from sqlalchemy import func, inspect, select
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import Database, is_memory_url
+    from .fixtures import export_tenant
+    from .models import Tenant
+
+    shown = _shown(url)
+    if is_memory_url(url):
+        raise NothingToExport(f"nothing to export: an in-memory database ({shown}) starts empty; "
+                              "give the --database of the mock to export")
+    parsed = make_url(url)
+    # SQLite creates a missing file on connect: look before connecting.
+    if parsed.get_backend_name() == "sqlite" and not parsed.query.get("uri") and \
+            not Path(parsed.database).exists():
+        raise NothingToExport(f"nothing to export: no database file {parsed.database} ({shown})")
+    try:
+        db = Database(url)
+        try:
+            with db.transaction() as session:
+                if not inspect(session.connection()).has_table(Tenant.__tablename__):
+                    raise NothingToExport(f"nothing to export: {shown} holds no mock-affise data")
+                if tenant_id is None:
+                    tenant_id = session.scalar(select(func.min(Tenant.id)))
+                    if tenant_id is None:
+                        raise NothingToExport(f"nothing to export: {shown} holds no tenant")
+                tenant = session.get(Tenant, tenant_id)
+                if tenant is None:
+                    raise NothingToExport(f"no tenant {tenant_id} in {shown}")
+                return export_tenant(session, tenant)
+        finally:
+            db.dispose()
+    except (ModuleNotFoundError, SQLAlchemyError) as exc:
+        raise NothingToExport(_cannot_use(url, exc)) from None
+
+
+# ----------------------------------------------------------------------------- generate-fixture
+
+
+def generate_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Write a generated fixture document to stdout, or to --output."""
+    from .fixturegen import dump_fixture, generate_fixture
+
+    affiliates = _parsed(args.affiliates, "--affiliates",
+                         _integer(1, None, "a number of affiliates"))
+    conversions = _parsed(args.conversions, "--conversions",
+                          _integer(0, None, "a number of conversions"))
+    seed = _parsed(args.seed, "--seed", _integer(0, None, "a seed"))
+    currencies = DEFAULT_CURRENCIES if args.currencies is None else _parsed(
+        args.currencies, "--currencies", _integer(1, len(CURRENCIES), "a number of currencies"))
+    if args.invoices is None:
+        invoices = 0
+    elif args.invoices == "":
+        invoices = max(5, affiliates // 20)
+    else:
+        invoices = _parsed(args.invoices, "--invoices", _integer(0, None, "a number of invoices"))
+    data = dump_fixture(generate_fixture(affiliates, conversions, seed, currencies, invoices))
+    if args.output is None:
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        print(f"mock-affise: cannot write {args.output} ({exc.strerror})", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 if __name__ == "__main__":
