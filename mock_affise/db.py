@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -15,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 from .models import Base, Tenant
 
 _WRITE_OPTION = "mock_affise_write"
+_SETUP_LOCK = 7_204_117  # PostgreSQL advisory lock id held while a process prepares the schema
 
 
 def is_memory_url(url: str) -> bool:
@@ -70,9 +71,16 @@ class Database:
         )
 
     def create_schema(self) -> None:
-        """Create the tables that do not exist yet."""
-        with self._lock or nullcontext():
-            Base.metadata.create_all(self.engine)
+        """Create the tables that do not exist yet; safe when several processes start at once."""
+        writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        with self._lock or nullcontext(), writer.begin() as connection:
+            self.serialise_setup(connection)
+            Base.metadata.create_all(connection)
+
+    def serialise_setup(self, connection: Connection | Session) -> None:
+        """Make concurrent start-ups take turns (SQLite's BEGIN IMMEDIATE already does)."""
+        if not self.is_sqlite:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK})
 
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Session]:

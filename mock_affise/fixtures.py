@@ -816,6 +816,7 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
     if not settings.get("SEED", True):
         return None
     with db.transaction(write=True) as session:
+        db.serialise_setup(session)  # two processes starting at once seed one tenant
         if session.scalar(select(func.count()).select_from(Tenant)):
             return None
         from .harness.tenants import new_tenant
