@@ -55,7 +55,7 @@ test: install-test
 	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
-	  $(BIN)/python -m pytest -q -m "not serve" -p no:cacheprovider; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -m "not serve or postgres"; \
 	fi
 
 # Property tests, the state machine and schemathesis with many more examples.
