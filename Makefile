@@ -52,10 +52,10 @@ run: install
 # The whole suite on SQLite; then, when MOCK_AFFISE_TEST_DATABASE_URL names a PostgreSQL
 # database (.ci/run starts one), every database test again on it.
 test: install-test
-	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q
+	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q -n 2
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider -m "not serve or postgres"; \
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve or postgres"; \
 	fi
 
 # Property tests, the state machine and schemathesis with many more examples.

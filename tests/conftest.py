@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from pathlib import Path
@@ -37,7 +38,8 @@ def fresh_database_url(shared_path: Path | None = None) -> str:
 
     from mock_affise.models import Base
 
-    engine = create_engine(SERVER_URL)
+    url = _worker_database(SERVER_URL)
+    engine = create_engine(url)
     try:
         if not _server_schema_fresh:  # the first app of the run gets today's schema
             Base.metadata.drop_all(engine)
@@ -48,7 +50,30 @@ def fresh_database_url(shared_path: Path | None = None) -> str:
             connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
     finally:
         engine.dispose()
-    return SERVER_URL
+    return url
+
+
+@functools.cache
+def _worker_database(url: str) -> str:
+    """Give each pytest-xdist worker a database of its own on the server (made on first use)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": own.database})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture
