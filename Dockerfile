@@ -16,11 +16,10 @@ RUN mkdir mock_affise && touch README.md mock_affise/__init__.py \
     && pip uninstall --yes mock-affise \
     && rm -rf build mock_affise README.md *.egg-info
 
-# The package itself (no dependency resolution: they are all in the layer above), and the
-# default fixture, which a non-editable install does not carry: CMD names it explicitly.
+# The package itself (no dependency resolution: they are all in the layer above); it carries
+# the default fixture as package data.
 COPY README.md ./
 COPY mock_affise ./mock_affise
-COPY fixtures/default.json ./fixtures/default.json
 RUN pip install --no-deps . && rm -rf build *.egg-info
 
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin mockaffise \
@@ -34,4 +33,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/_mock/health', timeout=2)"]
 
-CMD ["mock-affise", "serve", "--host", "0.0.0.0", "--port", "8080", "--database", "sqlite:////data/mock-affise.db", "--fixtures", "/app/fixtures/default.json"]
+CMD ["mock-affise", "serve", "--host", "0.0.0.0", "--port", "8080", "--database", "sqlite:////data/mock-affise.db"]

@@ -73,5 +73,5 @@ def load_settings(
 
 
 def default_fixture_path() -> Path:
-    """Return the path of the built-in default fixture shipped with the project."""
-    return Path(__file__).resolve().parent.parent / "fixtures" / "default.json"
+    """Return the built-in default fixture (fixtures/default.json links to it)."""
+    return Path(__file__).resolve().parent / "default_fixture.json"

@@ -74,7 +74,7 @@ def test_serve_prints_its_url_and_an_admin_key_that_works(start, tmp_path):
 
     assert server.url == f"http://127.0.0.1:{port}"
     assert server.admin_key == ADMIN_KEY  # fixtures/default.json's admin manager
-    assert f"seeded tenant 1 from {DEFAULT_FIXTURE}" in server.banner("database")
+    assert f"seeded tenant 1 from {DEFAULT_FIXTURE.resolve()}" in server.banner("database")
     assert http_get(f"{server.url}/_mock/health") == (200, {"status": 1, "ready": True})
     if serves_admin_currency():
         status, body = http_get(f"{server.url}/3.0/admin/currency", key=server.admin_key)
@@ -370,7 +370,7 @@ def test_the_dockerfile_command_serves_with_the_default_fixture_on_the_volume(st
     data.mkdir()
     port = free_port()
     command = container_command(port, data)
-    assert "--fixtures" in command  # the image has no repository-relative default
+    assert "--fixtures" not in command  # the installed package carries the default fixture
 
     server = start(argv=command, env=clean_environment(), port=port)
 
