@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import socket
 import time
@@ -13,7 +14,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Request, current_app, request
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..clock import tenant_now
@@ -97,14 +98,12 @@ def _settings() -> dict[str, Any]:
     return current_app.extensions["mock_affise"].settings
 
 
-def _due_fault(db: Database, tenant_id: int, candidates: list[FaultRule]) -> dict | None:
-    rule = faults.matching(candidates, request.method, request.path)
-    if rule is None:
-        return None
+def _due_fault(db: Database, tenant_id: int) -> dict | None:
+    """Roll the dice of the first rule matching this request; return its action if it fires."""
     with db.transaction(write=True) as session:
         lock_tenant(session, tenant_id)
-        fresh = session.get(FaultRule, rule.id)
-        return faults.roll(fresh) if fresh is not None else None
+        rule = faults.matching(faults.rules(session, tenant_id), request.method, request.path)
+        return faults.roll(rule) if rule is not None else None
 
 
 def _fault_answer(action: dict[str, Any]) -> tuple[Any, int]:
@@ -129,76 +128,147 @@ def drop_connection(wsgi_request: Request) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
+@functools.cache
+def _who_statements() -> tuple[Select, Select]:
+    """Key -> principal, tenant row and whether it has fault rules: one query for managers,
+    one for affiliates. Built once; SQLAlchemy caches their compiled form."""
+    tenants, rules = Tenant.__table__, FaultRule.__table__
+    has_rules = select(rules.c.id).where(rules.c.tenant_id == tenants.c.id).exists()
+    managers, affiliates = Manager.__table__, Affiliate.__table__
+    by_manager = (select(managers.c.role, managers.c.id.label("principal"), tenants,
+                         has_rules.label("has_rules"))
+                  .join_from(managers, tenants, managers.c.tenant_id == tenants.c.id)
+                  .where(managers.c.api_key == bindparam("key")))
+    by_affiliate = (select(affiliates.c.id.label("principal"), tenants,
+                           has_rules.label("has_rules"))
+                    .join_from(affiliates, tenants, affiliates.c.tenant_id == tenants.c.id)
+                    .where(affiliates.c.api_key == bindparam("key")))
+    return by_manager, by_affiliate
+
+
+def _who(session: Session, key: str | None) -> tuple[Principal, Tenant, bool]:
+    """Find who holds key, their tenant (a detached row) and whether it has fault rules."""
+    if not key:
+        raise Unauthorized()
+    by_manager, by_affiliate = _who_statements()
+    connection = session.connection()
+    row = connection.execute(by_manager, {"key": key}).mappings().first()
+    if row is not None:  # "id" is the tenant's: the manager's own id is labelled principal
+        principal = Principal(row["id"], row["role"], manager_id=row["principal"])
+    else:
+        row = connection.execute(by_affiliate, {"key": key}).mappings().first()
+        if row is None:
+            raise Unauthorized()
+        principal = Principal(row["id"], "affiliate", affiliate_id=row["principal"])
+    tenant = Tenant(**{column.key: row[column.key] for column in Tenant.__table__.columns})
+    return principal, tenant, bool(row["has_rules"])
+
+
+class _FaultRulesToCheck(Exception):
+    """The tenant has fault rules: leave the fast path for the one that applies them."""
+
+
+@dataclass
+class _Outcome:
+    """What one call answered, for the response and the journal."""
+
+    body: Any = None
+    status: int = 200
+    params: dict[str, Any] = field(default_factory=dict)
+    effects: dict[str, Any] = field(default_factory=dict)
+    journaled: bool = False
+    call: Call | None = None  # set once the view is about to run
+
+    def fail(self, error: AffiseError) -> None:
+        self.body = {"status": 2, "message": error.message, "error": error.message}
+        self.status = error.status_code
+
+
 def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
     """Wrap a view: authenticate, apply faults, run it in one transaction, journal, answer JSON.
 
     A write takes the tenant's lock first, so two writes on one tenant never interleave; an
-    error anywhere rolls the whole call back, and the journal still records it.
+    error anywhere rolls the whole call back, and the journal still records it. Without fault
+    rules the key lookup, the view and (for a write) the journal share one transaction.
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        def run(session: Session, principal: Principal, tenant: Tenant | None,
+                outcome: _Outcome, path: dict[str, Any], settings: dict[str, Any]) -> None:
+            if principal.role not in roles:
+                raise Forbidden()
+            outcome.params = request_params(request)
+            if write or tenant is None:
+                tenant = (lock_tenant(session, principal.tenant_id) if write
+                          else session.get(Tenant, principal.tenant_id))
+                if tenant is None:  # dropped meanwhile
+                    raise Unauthorized()
+            outcome.call = Call(session, tenant, principal, outcome.params, tenant_now(tenant),
+                                bool(settings["STRICT"]), settings)
+            outcome.body = view(outcome.call, **path)
+            outcome.effects = collected(session)
+
         @wraps(view)
         def handle(**path: Any):
-            db = database()
-            settings = _settings()
+            db, settings = database(), _settings()
             key = api_key(request)
-            with db.transaction() as session:
-                principal = resolve_key(session, key)
-                candidates = faults.rules(session, principal.tenant_id)
-            action = _due_fault(db, principal.tenant_id, candidates) if candidates else None
-            params: dict[str, Any] = {}
-            effects: dict[str, Any] = {}
-            call: Call | None = None
+            outcome, principal, tenant = _Outcome(), None, None
+            action: dict | None = None
             try:
-                if action and "delay_ms" in action:
-                    time.sleep(action["delay_ms"] / 1000)
-                if action and "status" in action:
-                    body, status = _fault_answer(action)
-                else:
+                try:
                     with db.transaction(write=write) as session:
-                        if principal.role not in roles:
-                            raise Forbidden()
-                        params = request_params(request)
-                        tenant = (lock_tenant(session, principal.tenant_id) if write
-                                  else session.get(Tenant, principal.tenant_id))
-                        if tenant is None:  # dropped between the two reads
-                            raise Unauthorized()
-                        call = Call(session, tenant, principal, params, tenant_now(tenant),
-                                    bool(settings["STRICT"]), settings)
-                        body, status = view(call, **path), 200
-                        effects = collected(session)
+                        principal, tenant, has_rules = _who(session, key)
+                        if has_rules:
+                            raise _FaultRulesToCheck()
+                        run(session, principal, tenant, outcome, path, settings)
+                        if write:  # journaled with the change, in its transaction
+                            _record(session, settings, principal.tenant_id, tenant, outcome,
+                                    None)
+                            outcome.journaled = True
+                except _FaultRulesToCheck:
+                    action = _due_fault(db, principal.tenant_id)
+                    if action and "delay_ms" in action:
+                        time.sleep(action["delay_ms"] / 1000)
+                    if action and "status" in action:
+                        outcome.body, outcome.status = _fault_answer(action)
+                    else:
+                        with db.transaction(write=write) as session:
+                            run(session, principal, None, outcome, path, settings)
             except AffiseError as error:
-                body = {"status": 2, "message": error.message, "error": error.message}
-                status = error.status_code
-                if call is not None and call.on_failure:
+                if principal is None:
+                    raise  # no key, or nobody's: there is no tenant to journal for
+                outcome.fail(error)
+                if outcome.call is not None and outcome.call.on_failure:
                     with db.transaction(write=True) as session:
-                        tenant = lock_tenant(session, principal.tenant_id)
-                        for hook in call.on_failure:
-                            hook(session, tenant, error)
+                        locked = lock_tenant(session, principal.tenant_id)
+                        for hook in outcome.call.on_failure:
+                            hook(session, locked, error)
             except Exception:
                 log.exception("unhandled error on %s %s", request.method, request.path)
-                error = ServerError()
-                body = {"status": 2, "message": error.message, "error": error.message}
-                status = 500
-            _journal(db, settings, principal.tenant_id, params, status, body, effects, action)
+                if principal is None:
+                    raise
+                outcome.fail(ServerError())
+            if not outcome.journaled:
+                with db.transaction(write=True) as session:
+                    _record(session, settings, principal.tenant_id, tenant, outcome, action)
             if action and action.get("drop_after_commit"):
                 drop_connection(request)
-            return json_response(body, status)
+            return json_response(outcome.body, outcome.status)
 
         return handle
 
     return decorate
 
 
-def _journal(db: Database, settings: dict[str, Any], tenant_id: int, params: dict[str, Any],
-             status: int, body: Any, effects: dict[str, Any], action: dict | None) -> None:
+def _record(session: Session, settings: dict[str, Any], tenant_id: int, tenant: Tenant | None,
+            outcome: _Outcome, action: dict | None) -> None:
     fault = None
     if action:
         fault = next(name for name in ("status", "drop_after_commit", "delay_ms") if name in action)
-    with db.transaction(write=True) as session:
+    if tenant is None:
         tenant = session.get(Tenant, tenant_id)
         if tenant is None:
             return
-        journal.record(session, tenant_id, int(settings["JOURNAL_SIZE"]), tenant_now(tenant),
-                       request.method, request.path, params or dict(request.args), status, body,
-                       effects, fault)
+    journal.record(session, tenant_id, int(settings["JOURNAL_SIZE"]), tenant_now(tenant),
+                   request.method, request.path, outcome.params or dict(request.args),
+                   outcome.status, outcome.body, outcome.effects, fault)
