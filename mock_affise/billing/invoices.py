@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -33,7 +35,7 @@ class Invoice:
     currency_code: str
     conversion_ids: list[str] = field(default_factory=list)
     costs: list[OfferCost] = field(default_factory=list)
-    corrections: list[Correction] = field(default_factory=list)
+    corrections: list[Row] = field(default_factory=list)  # id, revenue, comment, posted_date
 
     @property
     def conversions_total(self) -> Decimal:
@@ -84,38 +86,51 @@ def corrections_total(session: Session, tenant_id: int, payment_id: int) -> Deci
     return total or Decimal(0)
 
 
+@functools.cache
+def _page_statements() -> dict[str, Select]:
+    """The queries that fill a page of invoices, built once (their compiled form is cached)."""
+    tenant, ids = bindparam("tenant_id"), bindparam("ids", expanding=True)
+    billed = (Conversion.tenant_id == tenant, Conversion.payment_id.in_(ids))
+    return {
+        "codes": select(Currency.id, Currency.code).where(
+            Currency.tenant_id == tenant, Currency.id.in_(bindparam("currency_ids",
+                                                                    expanding=True))),
+        "conversions": select(Conversion.payment_id, Conversion.id).where(*billed)
+        .order_by(Conversion.payment_id, Conversion.created_at, Conversion.id),
+        # details: conversions grouped by offer and payout, with the offer's title
+        "costs": select(Conversion.payment_id, Conversion.offer_id, Conversion.payouts,
+                        func.count(), Offer.title)
+        .join(Offer, and_(Offer.tenant_id == Conversion.tenant_id,
+                          Offer.id == Conversion.offer_id), isouter=True)
+        .where(*billed)
+        .group_by(Conversion.payment_id, Conversion.offer_id, Conversion.payouts, Offer.title)
+        .order_by(Conversion.payment_id, Conversion.offer_id, Conversion.payouts),
+        "corrections": select(Correction.id, Correction.payment_id, Correction.revenue,
+                              Correction.comment, Correction.posted_date)
+        .where(Correction.tenant_id == tenant, Correction.payment_id.in_(ids))
+        .order_by(Correction.id),
+    }
+
+
 def load_invoices(session: Session, tenant_id: int, payments: list[Payment]) -> list[Invoice]:
     """Attach conversions, offer costs and corrections to payments: four queries for any page."""
     if not payments:
         return []
     ids = [p.id for p in payments]
-    codes = dict(session.execute(
-        select(Currency.id, Currency.code).where(Currency.tenant_id == tenant_id)).all())
+    statements = _page_statements()
+    connection = session.connection()
+    codes = dict(connection.execute(statements["codes"], {
+        "tenant_id": tenant_id, "currency_ids": sorted({p.currency_id for p in payments})}).all())
     invoices = {p.id: Invoice(p, codes.get(p.currency_id, "")) for p in payments}
-    for payment_id, conversion_id in session.execute(
-        select(Conversion.payment_id, Conversion.id)
-        .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(ids))
-        .order_by(Conversion.payment_id, Conversion.created_at, Conversion.id)
-    ):
+    arguments = {"tenant_id": tenant_id, "ids": ids}
+    for payment_id, conversion_id in connection.execute(statements["conversions"], arguments):
         invoices[payment_id].conversion_ids.append(conversion_id)
-    titles = {}
-    cost_rows = session.execute(
-        select(Conversion.payment_id, Conversion.offer_id, Conversion.payouts, func.count())
-        .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(ids))
-        .group_by(Conversion.payment_id, Conversion.offer_id, Conversion.payouts)
-        .order_by(Conversion.payment_id, Conversion.offer_id, Conversion.payouts)
-    ).all()
-    offer_ids = {row[1] for row in cost_rows}
-    if offer_ids:
-        titles = dict(session.execute(select(Offer.id, Offer.title).where(
-            Offer.tenant_id == tenant_id, Offer.id.in_(offer_ids))).all())
-    for payment_id, offer_id, payout, count in cost_rows:
+    for payment_id, offer_id, payout, count, title in connection.execute(statements["costs"],
+                                                                          arguments):
         invoices[payment_id].costs.append(
-            OfferCost(offer_id, titles.get(offer_id, f"Offer {offer_id}"), payout, count))
-    for correction in session.scalars(
-        select(Correction).where(Correction.tenant_id == tenant_id, Correction.payment_id.in_(ids))
-        .order_by(Correction.id)
-    ):
+            OfferCost(offer_id, title if title is not None else f"Offer {offer_id}", payout,
+                      count))
+    for correction in connection.execute(statements["corrections"], arguments):
         invoices[correction.payment_id].corrections.append(correction)
     return [invoices[i] for i in ids]
 
