@@ -120,8 +120,7 @@ def list_payments(call: Call):
 @blueprint.get("/3.1/payments/<int:payment_id>")
 @endpoint(ADMIN)
 def get_payment(call: Call, payment_id: int):
-    payment = invoices.get_payment(call.session, call.tenant.id, payment_id, call.now)
-    [invoice] = invoices.load_invoices(call.session, call.tenant.id, [payment])
+    invoice = invoices.read_invoice(call.session, call.tenant.id, payment_id, call.now)
     return {"status": 1, "payment": render_payment(invoice)}
 
 

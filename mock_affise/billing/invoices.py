@@ -63,6 +63,16 @@ def get_payment(session: Session, tenant_id: int, payment_id: int, now: datetime
     return payment
 
 
+def read_invoice(session: Session, tenant_id: int, payment_id: int, now: datetime) -> Invoice:
+    """Load one invoice for reading (a detached row, no ORM identity map), or raise 404."""
+    row = session.connection().execute(_page_statements()["payment"], {
+        "tenant_id": tenant_id, "payment_id": payment_id}).mappings().first()
+    if row is None or (row["visible_at"] is not None and row["visible_at"] > now):
+        raise NotFound()
+    [invoice] = load_invoices(session, tenant_id, [Payment(**row)])
+    return invoice
+
+
 def get_open_payment(session: Session, tenant_id: int, payment_id: int,
                      now: datetime) -> Payment:
     """Return an invoice that may still change: a completed one is final."""
@@ -92,6 +102,8 @@ def _page_statements() -> dict[str, Select]:
     tenant, ids = bindparam("tenant_id"), bindparam("ids", expanding=True)
     billed = (Conversion.tenant_id == tenant, Conversion.payment_id.in_(ids))
     return {
+        "payment": select(Payment.__table__).where(Payment.tenant_id == tenant,
+                                                   Payment.id == bindparam("payment_id")),
         "codes": select(Currency.id, Currency.code).where(
             Currency.tenant_id == tenant, Currency.id.in_(bindparam("currency_ids",
                                                                     expanding=True))),
