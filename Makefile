@@ -62,8 +62,11 @@ test: install-test
 fuzz: install-test
 	MOCK_AFFISE_FUZZ=long $(BIN)/python -m pytest -q tests/properties tests/stateful tests/contract
 
+# Issue 6's figures side by side in one run: one table (figure, value, target, PASS/FAIL), then
+# the raw numbers (also in bench/out/). A few minutes; installs wrk with apt-get when missing.
+# BENCH_ARGS="--quick" for a short, noisier run; "--only generation,cfa" for some figures.
 bench: install-test
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
