@@ -42,10 +42,12 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .fixtures import prepare_database
 
     settings = load_settings(config)
-    app = Flask("mock_affise")
+    app = Flask("mock_affise", static_folder=None)  # no static files: no /static/ route
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     app.config["MAX_FORM_PARTS"] = 50_000  # bulk-delete of thousands of ids[] is legitimate
     app.url_map.strict_slashes = False
+    # No 308 redirect to a merged path (an HTML answer): //x is a path no route serves, a 404.
+    app.url_map.merge_slashes = False
     app.url_map.converters["int"] = IdConverter
     db = Database(settings["DATABASE_URL"])
     app.extensions["mock_affise"] = MockState(settings, db)

@@ -157,10 +157,12 @@ class _Reader:
 
 
 def _int(value: Any) -> int:
-    if isinstance(value, bool) or not (
-        isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"-?\d{1,18}", value))
-    ):
+    # At most 18 digits whether it came as text or as a JSON number: ids are 64-bit columns.
+    if isinstance(value, bool) or not isinstance(value, int | str) or \
+            not re.fullmatch(r"-?\d+", str(value)):
         raise ValueError(f"must be an integer, got {value!r}")
+    if not re.fullmatch(r"-?\d{1,18}", str(value)):
+        raise ValueError(f"must be an integer of at most 18 digits, got {value!r}")
     return int(value)
 
 

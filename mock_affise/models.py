@@ -6,14 +6,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Float, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Float, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .money import Money
 
+# Every integer column is 64-bit: the API takes ids of up to 18 digits, and PostgreSQL's INTEGER
+# is 32-bit (an out-of-range id there was a 500). SQLite's INTEGER already is 64-bit, and an
+# autoincrement key must stay INTEGER there to be the rowid.
+BIG_INT = BigInteger().with_variant(Integer, "sqlite")
+
 
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {int: BIG_INT}
 
 
 class Tenant(Base):
@@ -23,7 +28,7 @@ class Tenant(Base):
     # Never reuse a dropped tenant's id: a late call naming it must not reach a newer tenant.
     __table_args__ = {"sqlite_autoincrement": True}
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True, autoincrement=True)
     # now = clock_base while frozen, else clock_base + (host time - clock_anchor).
     clock_frozen: Mapped[bool] = mapped_column(default=False)
     clock_base: Mapped[datetime]
@@ -127,7 +132,11 @@ class Conversion(Base):
 
     __tablename__ = "conversions"
     __table_args__ = (
-        Index("ix_conversions_payable", "tenant_id", "payment_id", "affiliate_id", "currency"),
+        # created_at last: generation's per-invoice UPDATE and create-for-affiliate's oldest-first
+        # walk find an affiliate's unbilled conversions in a period through this one index
+        # (without it SQLite prefers ix_conversions_created and scans the whole period).
+        Index("ix_conversions_payable", "tenant_id", "payment_id", "affiliate_id", "currency",
+              "created_at"),
         Index("ix_conversions_created", "tenant_id", "created_at"),
     )
 
@@ -210,7 +219,7 @@ class GenerationReport(Base):
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
     created_at: Mapped[datetime]
     operation: Mapped[str] = mapped_column(String(32))
@@ -227,7 +236,7 @@ class Snapshot(Base):
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
     name: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
@@ -244,7 +253,7 @@ class JournalEntry(Base):
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
     at: Mapped[datetime]
     method: Mapped[str] = mapped_column(String(8))
@@ -265,7 +274,7 @@ class FaultRule(Base):
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_INT, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
     method: Mapped[str | None] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(2048))
@@ -285,7 +294,7 @@ HARNESS_MODELS = (GenerationReport, JournalEntry, FaultRule)
 
 def _shadow(model: type[Base]) -> Table:
     source = model.__table__
-    columns = [Column("snapshot_id", Integer, nullable=False, index=True)]
+    columns = [Column("snapshot_id", BIG_INT, nullable=False, index=True)]
     columns += [Column(c.name, c.type, nullable=True) for c in source.columns]
     return Table(f"snapshot_{source.name}", Base.metadata, *columns)
 

@@ -31,7 +31,8 @@ def parse_money(raw: object) -> Decimal:
         raise MoneyError("must be a decimal number") from exc
     if not value.is_finite():
         raise MoneyError("must be a finite decimal number")
-    if abs(value) >= LIMIT:
+    # Compare exponents, not values: abs() of "1e999999999" overflows the decimal context.
+    if value and value.adjusted() >= LIMIT.adjusted():
         raise MoneyError(f"must be less than {LIMIT:f} in absolute value")
     if value != value.quantize(QUANTUM):
         raise MoneyError(f"must have at most {PLACES} decimal places")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mock_affise.config import ConfigError, default_fixture_path, load_settings
@@ -107,8 +109,8 @@ def test_a_bad_value_raises_config_error_naming_the_setting(environ, overrides, 
     assert str(caught.value) == message
 
 
-def test_the_default_fixture_ships_with_the_repository():
+def test_the_default_fixture_ships_inside_the_package_and_the_repository_links_to_it():
     path = default_fixture_path()
 
-    assert path.name == "default.json"
-    assert path.is_file()
+    assert path.parent.name == "mock_affise" and path.is_file()
+    assert (Path(__file__).parent.parent / "fixtures" / "default.json").resolve() == path

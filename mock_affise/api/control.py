@@ -8,6 +8,7 @@ any of the tenant's API keys (API-Key header or api-key query), or by the path
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -288,7 +289,7 @@ def move_clock(session, tenant):
                 raise ValidationError("advance", str(exc)) from exc
         elif "advance_seconds" in body:
             raw = body["advance_seconds"]
-            if isinstance(raw, bool) or not str(raw).lstrip("-").isdigit():
+            if isinstance(raw, bool) or not re.fullmatch(r"-?[0-9]{1,20}", str(raw)):
                 raise ValidationError("advance_seconds", "must be an integer")
             seconds = int(raw)
         else:
@@ -317,7 +318,8 @@ def list_requests(session, tenant):
     """Return the journal, oldest first, filtered by method, path, status, since."""
     args = request.args
     status = args.get("status")
-    if status is not None and not status.isdigit():
+    # [0-9] with a bound, not isdigit(): "²" breaks int(), a huge number breaks the query.
+    if status is not None and not re.fullmatch(r"[0-9]{1,3}", status):
         raise ValidationError("status", "must be an HTTP status code")
     since = None
     if args.get("since"):
@@ -326,8 +328,8 @@ def list_requests(session, tenant):
         except ValueError as exc:
             raise ValidationError("since", str(exc)) from exc
     limit = args.get("limit")
-    if limit is not None and not limit.isdigit():
-        raise ValidationError("limit", "must be a positive integer")
+    if limit is not None and not re.fullmatch(r"[0-9]{1,9}", limit):
+        raise ValidationError("limit", "must be a positive integer of at most 9 digits")
     rows = journal.entries(session, tenant.id, args.get("method"), args.get("path"),
                            int(status) if status else None, since,
                            int(limit) if limit else None)
@@ -419,7 +421,8 @@ def set_config(session, tenant):
         if name not in CONFIG_KEYS and name.lower() != KEY_NAME:
             raise ValidationError(name, "is not a setting (expected generation_delay_seconds)")
     delay = body.get("generation_delay_seconds")
-    if isinstance(delay, bool) or not str(delay).isdigit() or int(delay) > 366 * 86400:
+    if isinstance(delay, bool) or not re.fullmatch(r"[0-9]{1,9}", str(delay)) or \
+            int(delay) > 366 * 86400:
         raise ValidationError("generation_delay_seconds",
                               "must be a whole number of seconds from 0 to 31622400")
     tenant.settings = {**(tenant.settings or {}), "generation_delay_seconds": int(delay)}

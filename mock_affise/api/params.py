@@ -35,8 +35,10 @@ class Scalar(fields.Field):
             if not value:
                 raise self.make_error("single")
             value = value[-1]
-        if isinstance(value, dict):
+        if isinstance(value, dict | list):
             raise self.make_error("single")
+        if value is None:  # a JSON [null]: as absent a value as null itself, never "None"
+            raise self.make_error("null")
         return value
 
 

@@ -132,7 +132,7 @@ class PartnerListParams(Params):
     id = ListOf(Int(minimum=1))
     with_balance = Flag(load_default=False)
     limit = Int(minimum=1, maximum=500, load_default=50)
-    page = Int(minimum=1, load_default=1)
+    page = Int(minimum=1, maximum=1_000_000_000, load_default=1)  # offset fits 64 bits
     updated_at = Day()
     status = Choice(list(partners.PARTNER_STATUSES))
     search = Text()

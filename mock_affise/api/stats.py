@@ -56,7 +56,7 @@ class ConversionListParams(_ignored(_IGNORED_FILTERS)):
     update_from_hour = Int(minimum=0, maximum=23)
     update_to_date = Day()
     update_to_hour = Int(minimum=0, maximum=23)
-    page = Int(minimum=1, load_default=1)
+    page = Int(minimum=1, maximum=1_000_000_000, load_default=1)  # offset fits 64 bits
     limit = Int(minimum=1, maximum=500, load_default=100)
 
 

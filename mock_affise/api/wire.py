@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -11,6 +12,7 @@ from urllib.parse import parse_qsl
 import orjson
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 
 from ..errors import AffiseError, BadRequest, PayloadTooLarge
 
@@ -159,16 +161,28 @@ def _strict_utf8(raw: bytes, where: str) -> None:
 
 
 def _form(request: Request) -> dict[str, Any]:
-    if request.mimetype == "multipart/form-data":
-        boundary = request.mimetype_params.get("boundary")
-        data = request.get_data(cache=True, parse_form_data=False)
-        if not boundary:
-            raise BadRequest("Malformed multipart body: the Content-Type has no boundary")
-        if data.strip() and f"--{boundary}--".encode() not in data:
-            raise BadRequest("Malformed multipart body: it does not end with its boundary")
-    else:
+    if request.mimetype != "multipart/form-data":
         _strict_utf8(request.get_data(cache=True, parse_form_data=False), "request body")
-    return parse_pairs(request.form.items(multi=True))
+        return parse_pairs(request.form.items(multi=True))
+    boundary = request.mimetype_params.get("boundary")
+    data = request.get_data(cache=True, parse_form_data=False)
+    if not boundary:
+        raise BadRequest("Malformed multipart body: the Content-Type has no boundary")
+    if data.strip() and f"--{boundary}--".encode() not in data:
+        raise BadRequest("Malformed multipart body: it does not end with its boundary")
+    # Not request.form: its parser is silent, and reads a broken body as no parameters at all
+    # (so a generate would bill the whole network).
+    parser = FormDataParser(max_form_memory_size=request.max_form_memory_size,
+                            max_form_parts=request.max_form_parts, silent=False)
+    try:
+        _, form, _ = parser.parse(io.BytesIO(data), request.mimetype, len(data),
+                                  request.mimetype_params)
+    except ValueError as exc:
+        raise BadRequest("Malformed multipart body: it cannot be parsed") from exc
+    pairs = list(form.items(multi=True))
+    if any(name is None for name, _ in pairs):  # werkzeug keeps a part with no name as None
+        raise BadRequest("Malformed multipart body: a part has no name")
+    return parse_pairs(pairs)
 
 
 def request_params(request: Request) -> dict[str, Any]:

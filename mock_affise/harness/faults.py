@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import math
 import random
+import re
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -17,8 +20,9 @@ METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
 
 
 def _int(value: Any, field: str, minimum: int, maximum: int) -> int:
+    # [0-9], not isdigit(): "²" and "--5" pass isdigit()-style checks and then break int().
     if isinstance(value, bool) or not isinstance(value, int | str) or \
-            not str(value).lstrip("-").isdigit():
+            not re.fullmatch(r"-?[0-9]{1,20}", str(value)):
         raise ValidationError(field, "must be an integer")
     number = int(value)
     if not minimum <= number <= maximum:
@@ -30,7 +34,9 @@ def parse_rule(spec: Any) -> dict[str, Any]:
     """Check a fault rule as POST /_mock/faults takes it; return the columns to store."""
     if not isinstance(spec, dict):
         raise ValidationError("body", "must be a JSON object with match and action")
-    match = spec.get("match") or {}
+    match = spec.get("match")
+    if match is None:
+        match = {}
     if not isinstance(match, dict):
         raise ValidationError("match", "must be an object with method and/or path")
     method = match.get("method")
@@ -38,8 +44,10 @@ def parse_rule(spec: Any) -> dict[str, Any]:
         method = str(method).upper()
         if method not in METHODS:
             raise ValidationError("match.method", "must be one of " + ", ".join(METHODS))
-    path = str(match.get("path") or "*")
-    if not path.startswith("/") and path != "*":
+    path = match.get("path")
+    if path is None or path == "":
+        path = "*"
+    if not isinstance(path, str) or (not path.startswith("/") and path != "*"):
         raise ValidationError("match.path", "must start with / (a * matches any run of text)")
     action = spec.get("action")
     if not isinstance(action, dict) or not action:
@@ -60,7 +68,7 @@ def parse_rule(spec: Any) -> dict[str, Any]:
     if "body" in action:
         if "status" not in clean:
             raise ValidationError("action.body", "needs a status to send it with")
-        clean["body"] = action["body"]
+        clean["body"] = _plain_json(action["body"], "action.body")
     if clean.get("drop_after_commit") and "status" in clean:
         raise ValidationError("action", "drop_after_commit cannot be combined with status")
     times = spec.get("times")
@@ -68,6 +76,8 @@ def parse_rule(spec: Any) -> dict[str, Any]:
         times = _int(times, "times", 1, 1_000_000)
     probability = spec.get("probability", 1.0)
     try:
+        if isinstance(probability, bool):
+            raise TypeError("a boolean is no probability")
         probability = float(probability)
     except (TypeError, ValueError) as exc:
         raise ValidationError("probability", "must be a number from 0 to 1") from exc
@@ -76,6 +86,27 @@ def parse_rule(spec: Any) -> dict[str, Any]:
     seed = _int(spec.get("seed", 0), "seed", -(2**31), 2**31 - 1)
     return {"method": method, "path": path, "action": clean, "times": times,
             "probability": probability, "seed": seed}
+
+
+def _plain_json(value: Any, field: str) -> Any:
+    """Return a JSON value the JSON column and the answer's encoder both take.
+
+    The body parser reads fractions as Decimal (exact money); a fault body is sent back as it
+    came, so they become floats, and integers must fit the 64 bits the encoder writes.
+    """
+    if isinstance(value, dict):
+        return {key: _plain_json(item, field) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(item, field) for item in value]
+    if isinstance(value, Decimal):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValidationError(field, "numbers must fit a 64-bit float")
+        return number
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            not -(2**63) <= value < 2**64:
+        raise ValidationError(field, "integers must fit 64 bits")
+    return value
 
 
 def add_rule(session: Session, tenant_id: int, spec: Any) -> FaultRule:
