@@ -150,3 +150,6 @@ def test_database_url() -> str:
 
 
 test_database_url.__test__ = False  # a helper, despite its name
+
+
+from tests.serving import start  # noqa: E402, F401  (the serve-subprocess fixture, for every test)

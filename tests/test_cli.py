@@ -22,7 +22,6 @@ from .serving import (
     http_get,
     mock_affise_command,
 )
-from .serving import start  # noqa: F401  (a fixture these tests use)
 
 DOCKERFILE = ROOT / "Dockerfile"
 

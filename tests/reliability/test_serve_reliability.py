@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,7 +18,6 @@ import requests
 
 from tests.conftest import ADMIN_KEY, DEFAULT_FIXTURE, SERVER_URL, fresh_database_url
 from tests.serving import clean_environment, mock_affise_command
-from tests.serving import start  # noqa: F401  (a fixture these tests use)
 
 pytestmark = pytest.mark.serve
 KEY = {"API-Key": ADMIN_KEY}
@@ -162,7 +162,5 @@ def test_kill_9_during_a_bulk_generation_leaves_no_half_made_invoice(start, tmp_
 
 
 def _swallow(call, *args, **kwargs):
-    try:
+    with contextlib.suppress(requests.RequestException):
         call(*args, **kwargs)
-    except requests.RequestException:
-        pass

@@ -52,9 +52,8 @@ class BillingMachine(RuleBasedStateMachine):
     def _write(self, document) -> str:
         import tempfile
 
-        handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-        json.dump(document, handle)
-        handle.close()
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(document, handle)
         return handle.name
 
     def teardown(self):
