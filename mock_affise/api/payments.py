@@ -15,6 +15,7 @@ from ..billing.reports import record_generation
 from ..billing.rules import INVOICE_STATUSES
 from ..clock import format_timestamp
 from ..countries import to_alpha2
+from ..errors import ValidationError
 from ..money import eight
 from .endpoint import ADMIN, Call, endpoint
 from .params import Day, Flag, Int, ListOf, Money, Params, Text
@@ -225,19 +226,14 @@ def generate(call: Call):
         scope.since_last_invoice = True
     elif not args["by_last_unpaid_conversion"] and "date_from" in args:
         if args["date_from"] > end_day:
-            raise _validation("date_from", f"must not be after the end date {end_day.isoformat()}")
+            raise ValidationError("date_from",
+                                  f"must not be after the end date {end_day.isoformat()}")
         scope.start = _midnight(args["date_from"])
     _report_failure(call, "generate", args)
     made = generation.generate(call.session, call.tenant, call.now, scope, args["note"],
                                single_affiliate=args.get("aid"), delay=call.generation_delay)
     record_generation(call.session, call.tenant, call.now, "generate", args, made)
     return {"status": 1, "message": GENERATING}
-
-
-def _validation(field: str, problem: str):
-    from ..errors import ValidationError
-
-    return ValidationError(field, problem)
 
 
 class AddCorrection(Params):
