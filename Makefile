@@ -53,6 +53,9 @@ run: install
 # database (.ci/run starts one), every database test again on it.
 test: install-test
 	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q -n 2
+	@echo "== the in-process tests again, each app on an SQLite file (as serve runs)"
+	env -u MOCK_AFFISE_TEST_DATABASE_URL MOCK_AFFISE_TEST_SQLITE=file \
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve"
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
 	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve or postgres"; \

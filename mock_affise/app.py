@@ -11,6 +11,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from .api.answers import AnswerCache, FastReads
 from .api.endpoint import ConnectionDropped
 from .api.wire import error_response
 from .config import load_settings
@@ -23,16 +24,20 @@ from .errors import (
     PayloadTooLarge,
     ServerError,
 )
+from .harness.journal import Journal
 
 log = logging.getLogger("mock_affise")
 
 
 @dataclass
 class MockState:
-    """What the app keeps between requests: settings and the database (no tenant state)."""
+    """What the app keeps between requests: settings, the database, the journal writer and
+    this process's cache of read answers (no tenant state lives here)."""
 
     settings: dict[str, Any]
     db: Database
+    journal: Journal
+    answers: AnswerCache
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -50,10 +55,13 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.url_map.converters["int"] = IdConverter
     db = Database(settings["DATABASE_URL"])
-    app.extensions["mock_affise"] = MockState(settings, db)
+    state = MockState(settings, db, Journal(db, settings["JOURNAL_SIZE"]),
+                      AnswerCache(settings["READ_CACHE_BYTES"]))
+    app.extensions["mock_affise"] = state
     prepare_database(db, settings)
     register_blueprints(app)
     _register_error_handlers(app, settings)
+    app.wsgi_app = FastReads(app.wsgi_app, db, state.journal, state.answers)  # type: ignore
     return app
 
 

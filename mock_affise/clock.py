@@ -20,9 +20,14 @@ def host_now() -> datetime:
 
 def tenant_now(tenant: Tenant) -> datetime:
     """Return 'now' for a tenant: its frozen time, or its base moved on by host time since."""
-    if tenant.clock_frozen:
-        return tenant.clock_base
-    return (tenant.clock_base + (host_now() - tenant.clock_anchor)).replace(microsecond=0)
+    return clock_time(tenant.clock_frozen, tenant.clock_base, tenant.clock_anchor)
+
+
+def clock_time(frozen: bool, base: datetime, anchor: datetime) -> datetime:
+    """Return the time of a clock frozen at base, or running from base since anchor."""
+    if frozen:
+        return base
+    return (base + (host_now() - anchor)).replace(microsecond=0)
 
 
 def set_clock(tenant: Tenant, moment: datetime, frozen: bool | None = None) -> None:

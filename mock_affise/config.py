@@ -18,6 +18,7 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "GENERATION_DELAY": (0, int),
     "CONTROL_TOKEN": (None, str),
     "JOURNAL_SIZE": (1000, int),
+    "READ_CACHE_BYTES": (32 * 1024 * 1024, int),
     "SEED": (True, "bool"),
 }
 
@@ -67,6 +68,10 @@ def load_settings(
             settings[name] = value
     if settings["MAX_BODY_BYTES"] is not None and settings["MAX_BODY_BYTES"] <= 0:
         raise ConfigError("MAX_BODY_BYTES: must be a positive number of bytes")
+    if settings["JOURNAL_SIZE"] is not None and settings["JOURNAL_SIZE"] <= 0:
+        raise ConfigError("JOURNAL_SIZE: must be a positive number of entries")
+    if settings["READ_CACHE_BYTES"] is not None and settings["READ_CACHE_BYTES"] < 0:
+        raise ConfigError("READ_CACHE_BYTES: must be zero (no cache) or a number of bytes")
     if settings["GENERATION_DELAY"] < 0:
         raise ConfigError("GENERATION_DELAY: must be zero or a positive number of seconds")
     return settings

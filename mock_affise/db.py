@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import mmap
+import os
+import re
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from .models import Base, Tenant
 
 _WRITE_OPTION = "mock_affise_write"
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+_COUNT = struct.Struct("<Q")
 _SETUP_LOCK = 7_204_117  # PostgreSQL advisory lock id held while a process prepares the schema
 
 
@@ -26,7 +34,7 @@ def is_memory_url(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
-def _json_serializer(value: Any) -> str:
+def dump_json(value: Any) -> str:
     """JSON columns through orjson (the journal stores every response body: a 100-invoice page
     is 70 KB); whatever orjson refuses (integers beyond 64 bits) goes to the standard library."""
     try:
@@ -38,7 +46,7 @@ def _json_serializer(value: Any) -> str:
 def _sqlite_engine(url: str) -> Engine:
     memory = is_memory_url(url)
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30},
-                              "json_serializer": _json_serializer}
+                              "json_serializer": dump_json}
     if memory:
         kwargs["poolclass"] = StaticPool
     engine = create_engine(url, **kwargs)
@@ -66,6 +74,93 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+class OutdatedSchema(SQLAlchemyError):
+    """The database was made by an earlier mock-affise: a table lacks a column it needs."""
+
+
+def _check_columns(connection: Connection) -> None:
+    """Refuse a database whose tables lack columns of today's models (there are no
+    migrations: create_all makes missing tables, never missing columns)."""
+    inspector = inspect(connection)
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column.name for column in table.columns if column.name not in present]
+        if missing:
+            raise OutdatedSchema(
+                f"table {table.name} has no column {', '.join(missing)}: the database was made "
+                "by an earlier mock-affise; remove it, or point DATABASE_URL at a new one")
+
+
+class WriteGate:
+    """One writer at a time: across threads by a lock, across processes by flock on a file.
+
+    Re-entrant in one thread. The file is opened in each process that uses the gate (a forked
+    child must not share its parent's open file: flock would not tell them apart).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._file: tuple[int, int] | None = None  # (pid, descriptor)
+
+    def _descriptor(self) -> int:
+        pid = os.getpid()
+        if self._file is None or self._file[0] != pid:
+            self._file = (pid, os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644))
+        return self._file[1]
+
+    def __enter__(self) -> WriteGate:
+        self._lock.acquire()
+        if self._depth == 0:
+            try:
+                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+            except BaseException:
+                self._lock.release()
+                raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._file is not None:
+                fcntl.flock(self._file[1], fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+
+class ChangeCounter:
+    """A number in a file beside the database, mapped into every process that opens it, and
+    moved on after every write transaction commits (while the writer still holds the write
+    gate, so no two moves race). A process that read the same number before a lookup and now
+    knows the database has not changed in between: no query needed to learn that."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._map: mmap.mmap | None = None
+
+    def _mapped(self) -> mmap.mmap:
+        if self._map is None:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                if os.fstat(descriptor).st_size < 8:
+                    os.ftruncate(descriptor, 8)
+                self._map = mmap.mmap(descriptor, 8)
+            finally:
+                os.close(descriptor)
+        return self._map
+
+    def value(self) -> int:
+        """Return the number of write transactions committed so far (as this file counts)."""
+        return _COUNT.unpack_from(self._mapped())[0]
+
+    def bump(self) -> None:
+        """Count one more committed write; call with the write gate held."""
+        mapped = self._mapped()
+        _COUNT.pack_into(mapped, 0, (_COUNT.unpack_from(mapped)[0] + 1) % 2**64)
+
+
 class Database:
     """An engine with read and write sessions for one database URL."""
 
@@ -74,17 +169,24 @@ class Database:
         backend = make_url(url).get_backend_name()
         self.is_sqlite = backend == "sqlite"
         self.is_memory = is_memory_url(url)
+        # A file database's path, for the lock files beside it.
+        self.url_path = (make_url(url).database or "") if self.is_sqlite else ""
         if self.is_sqlite:
             self.engine = _sqlite_engine(url)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, json_serializer=_json_serializer)
+            self.engine = create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
         # One in-memory connection is shared by every thread: let one transaction in at a time.
         self._lock = threading.RLock() if self.is_memory else None
         # A file database admits one writer at a time, and SQLite makes the others poll with
-        # sleeps of 1 ms growing to 100 ms: the threads of this process queue here instead and
-        # each is woken the moment the write before it ends. (Other processes still poll: an
-        # flock across processes measured no better under load, so there is none.)
-        self._write_lock = threading.RLock() if self.is_sqlite and not self.is_memory else None
+        # sleeps of 1 ms growing to 100 ms, while the threads queued behind the sleeper wait
+        # too: writers queue at this gate instead, and each is woken the moment the write
+        # before it ends, whichever process it is in.
+        on_file = self.is_sqlite and not self.is_memory
+        self._write_lock = WriteGate(self.url_path + "-mock-lock") if on_file else None
+        # Only processes on one machine share a file: elsewhere every lookup asks the database.
+        self.changes = ChangeCounter(self.url_path + "-mock-changes") if on_file else None
+        self._spares: tuple[int, list[Any]] | None = (
+            (os.getpid(), []) if self.is_sqlite and not self.is_memory else None)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -96,6 +198,7 @@ class Database:
         with self._lock or nullcontext(), writer.begin() as connection:
             self.serialise_setup(connection)
             Base.metadata.create_all(connection)
+            _check_columns(connection)
 
     def serialise_setup(self, connection: Connection | Session) -> None:
         """Make concurrent start-ups take turns (SQLite's BEGIN IMMEDIATE already does)."""
@@ -105,17 +208,87 @@ class Database:
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Session]:
         """Yield a session inside one transaction, committed on success, rolled back on error."""
+        if not write:
+            with self._lock or nullcontext(), self._reader.begin() as s:
+                yield s
+            return
+        with self._lock or self._write_lock or nullcontext():
+            try:
+                with self._writer.begin() as s:
+                    yield s
+            finally:  # committed or not, counting one more is always safe
+                if self.changes is not None:
+                    self.changes.bump()
+
+    @contextmanager
+    def raw(self, write: bool = False) -> Iterator[Any]:
+        """Yield the driver's own connection in one transaction, for the few statements on
+        every request's path (key lookup, journal), which the ORM would make several times
+        dearer. Statements go through native(); a read is a single statement. A raw write is
+        not counted by `changes`: it is for the journal only, never for a tenant's data."""
         lock = self._lock or (self._write_lock if write else None) or nullcontext()
-        with lock, (self._writer if write else self._reader).begin() as s:
-            yield s
+        with lock, self._driver_connection() as connection:
+            if write and self.is_sqlite:
+                connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    @contextmanager
+    def _driver_connection(self) -> Iterator[Any]:
+        if self._spares is None:  # the pool's: PostgreSQL, or the one in-memory connection
+            pooled = self.engine.raw_connection()
+            try:
+                yield pooled.driver_connection
+            finally:
+                pooled.close()
+            return
+        # A file database: connections of this process's own, outside the pool, whose
+        # check-out and return (with its rollback) cost more than the statement they run.
+        pid, spares = self._spares
+        if pid != os.getpid():  # forked: the parent's connections are not ours to use
+            self._spares = (os.getpid(), [])
+            pid, spares = self._spares
+        try:
+            connection = spares.pop()
+        except IndexError:
+            pooled = self.engine.raw_connection()  # opened with the engine's settings
+            connection = pooled.driver_connection
+            pooled.detach()
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction:
+                connection.rollback()
+            spares.append(connection)
+
+    def native(self, sql: str) -> str:
+        """Return sql, written with :name parameters, in the driver's own parameter style."""
+        if self.is_sqlite:
+            return sql  # sqlite3 takes :name as it is
+        return _NAMED.sub(r"%(\1)s", sql)
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every connection: the pool's and the spare ones."""
+        if self._spares is not None and self._spares[0] == os.getpid():
+            spares = self._spares[1]
+            while spares:
+                spares.pop().close()
         self.engine.dispose()
 
 
 def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
-    """Load the tenant row for update: every write on a tenant runs after the one before it."""
+    """Load the tenant row for update: every write on a tenant runs after the one before it.
+
+    Taking the lock is what every change to a tenant does first, so it also bumps the tenant's
+    data version: a read answer cached at the old version is never served again.
+    """
+    session.execute(update(Tenant).where(Tenant.id == tenant_id)
+                    .values(data_version=Tenant.data_version + 1)
+                    .execution_options(synchronize_session=False))
     return session.execute(
         select(Tenant).where(Tenant.id == tenant_id).with_for_update()
     ).scalar_one_or_none()

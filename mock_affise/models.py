@@ -38,6 +38,9 @@ class Tenant(Base):
     next_correction_id: Mapped[int] = mapped_column(default=1)
     next_affiliate_id: Mapped[int] = mapped_column(default=1)
     next_binding_id: Mapped[int] = mapped_column(default=1)
+    # Bumped by every write that locks the tenant (db.lock_tenant), never restored or exported:
+    # a read answer rendered at one version is the answer for as long as the version stands.
+    data_version: Mapped[int] = mapped_column(default=0)
 
 
 class Currency(Base):
@@ -250,19 +253,35 @@ class JournalEntry(Base):
     __tablename__ = "journal"
     __table_args__ = (
         Index("ix_journal_tenant", "tenant_id", "id"),
+        Index("ix_journal_body", "tenant_id", "response_digest"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
+    # When the call was answered, on the machine's monotonic clock: entries committed in
+    # batches by several processes read back in this order (None: order by id).
+    seq: Mapped[int | None]
     at: Mapped[datetime]
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(2048))
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[int]
-    response: Mapped[Any] = mapped_column(JSON, default=None)
+    # The response body is kept once per tenant in journal_bodies: a client polling one
+    # 70 KB page a thousand times stores it once.
+    response_digest: Mapped[str] = mapped_column(String(32))
     effects: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     fault: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class JournalBody(Base):
+    """A response body the journal refers to, by its digest."""
+
+    __tablename__ = "journal_bodies"
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class FaultRule(Base):
@@ -289,7 +308,7 @@ class FaultRule(Base):
 # Data a snapshot copies: the network itself, not the harness's own records.
 SNAPSHOT_MODELS = TENANT_TABLES
 # Everything reset and tenant deletion clear besides the network's data.
-HARNESS_MODELS = (GenerationReport, JournalEntry, FaultRule)
+HARNESS_MODELS = (GenerationReport, JournalEntry, JournalBody, FaultRule)
 
 
 def _shadow(model: type[Base]) -> Table:

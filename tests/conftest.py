@@ -21,6 +21,9 @@ AFFISE_SPEC = ROOT.parent / "shared" / "affise-spec"
 
 
 SERVER_URL = os.environ.get("MOCK_AFFISE_TEST_DATABASE_URL")
+# MOCK_AFFISE_TEST_SQLITE=file: every app on an SQLite file, as `serve` runs (the journal's
+# writer thread, the write gate and the change counter only exist there).
+SQLITE_FILES = os.environ.get("MOCK_AFFISE_TEST_SQLITE") == "file"
 _server_schema_fresh = False
 
 
@@ -89,8 +92,9 @@ def make_app(tmp_path):
 
     def build(document: dict | None = None, shared: bool = False, **config):
         """shared=True: a database several connections can use at once (threads)."""
+        path = tmp_path / f"app-{len(apps)}.db"
         settings = {"DATABASE_URL": fresh_database_url(
-            tmp_path / f"shared-{len(apps)}.db" if shared else None)}
+            path if shared or SQLITE_FILES else None)}
         if document is not None:
             path = tmp_path / f"fixture-{len(apps)}.json"
             path.write_text(json.dumps(copy.deepcopy(document)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -130,6 +132,10 @@ def test_every_serve_option_is_read_from_the_environment(start, tmp_path):
     server = start(env=env, port=port)
 
     assert server.url == f"http://127.0.0.1:{port}"
+    # Healthy means one worker answers; the second may still be booting.
+    deadline = time.monotonic() + 10
+    while len(re.findall(r"Booting worker", server.stderr)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(re.findall(r"Booting worker", server.stderr)) == 2
     tenants, keys = tenants_and_admin_keys(database)
     assert (tenants, keys) == (1, [server.admin_key])
@@ -255,6 +261,21 @@ def test_an_unusable_database_is_reported_without_a_traceback(tmp_path, capsys, 
 
     assert cli.main(["serve", "--database", url]) == 1
     assert capsys.readouterr().err == f"mock-affise: cannot use {url}: unable to open database file\n"
+
+
+def test_a_database_from_an_earlier_version_is_refused_by_name(tmp_path, capsys, no_server):
+    database = tmp_path / "old.db"
+    with sqlite3.connect(database) as old:  # the tenants table before data_version
+        old.execute("CREATE TABLE tenants (id INTEGER PRIMARY KEY, clock_frozen BOOLEAN,"
+                    " clock_base DATETIME, clock_anchor DATETIME, settings JSON,"
+                    " next_payment_id INTEGER, next_correction_id INTEGER,"
+                    " next_affiliate_id INTEGER, next_binding_id INTEGER)")
+    url = f"sqlite:///{database}"
+
+    assert cli.main(["serve", "--database", url]) == 1
+    assert capsys.readouterr().err == (
+        f"mock-affise: cannot use {url}: table tenants has no column data_version: the database"
+        " was made by an earlier mock-affise; remove it, or point DATABASE_URL at a new one\n")
 
 
 # ----------------------------------------------------------------------------- validate

@@ -20,6 +20,7 @@ def test_defaults_apply_when_nothing_is_set():
         "GENERATION_DELAY": 0,
         "CONTROL_TOKEN": None,
         "JOURNAL_SIZE": 1000,
+        "READ_CACHE_BYTES": 32 * 1024 * 1024,
         "SEED": True,
     }
 
@@ -33,6 +34,7 @@ def test_environment_overrides_the_defaults_with_typed_values():
         "MOCK_AFFISE_GENERATION_DELAY": "120",
         "MOCK_AFFISE_CONTROL_TOKEN": "s3cret",
         "MOCK_AFFISE_JOURNAL_SIZE": "50",
+        "MOCK_AFFISE_READ_CACHE_BYTES": "0",
         "MOCK_AFFISE_SEED": "off",
     }
 
@@ -46,6 +48,7 @@ def test_environment_overrides_the_defaults_with_typed_values():
         "GENERATION_DELAY": 120,
         "CONTROL_TOKEN": "s3cret",
         "JOURNAL_SIZE": 50,
+        "READ_CACHE_BYTES": 0,
         "SEED": False,
     }
 

@@ -64,6 +64,13 @@ def _check_token() -> None:
         raise WrongControlToken()
 
 
+@blueprint.before_request
+def _settle_journal() -> None:
+    # Reads of the journal, and the calls that clear it (reset, tenant deletion), see every
+    # call answered before them, whichever process answered it.
+    current_app.extensions["mock_affise"].journal.settle()
+
+
 def _body() -> Any:
     """The JSON (or YAML) body of a control call; {} when there is none."""
     data = request.get_data(cache=True)
@@ -330,10 +337,10 @@ def list_requests(session, tenant):
     limit = args.get("limit")
     if limit is not None and not re.fullmatch(r"[0-9]{1,9}", limit):
         raise ValidationError("limit", "must be a positive integer of at most 9 digits")
-    rows = journal.entries(session, tenant.id, args.get("method"), args.get("path"),
-                           int(status) if status else None, since,
-                           int(limit) if limit else None)
-    return {"status": 1, "requests": [journal.render(r) for r in rows]}
+    size = current_app.extensions["mock_affise"].journal.size
+    return {"status": 1, "requests": journal.entries(
+        session, tenant.id, size, args.get("method"), args.get("path"),
+        int(status) if status else None, since, int(limit) if limit else None)}
 
 
 @route("/requests", ["DELETE"])

@@ -13,7 +13,8 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import Request, current_app, request
+import orjson
+from flask import Request, Response, current_app, request
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -22,9 +23,11 @@ from ..db import Database, lock_tenant
 from ..effects import collected
 from ..errors import AffiseError, Forbidden, ServerError, Unauthorized
 from ..harness import faults, journal
+from ..harness.journal import driver_connection
 from ..models import Affiliate, FaultRule, Manager, Tenant
+from .answers import REQUEST_KEY, TICKET, Ticket
 from .params import Params, load
-from .wire import api_key, json_response, request_params
+from .wire import JSON_TYPE, api_key, request_params
 
 ADMIN = frozenset({"admin"})
 MANAGERS = frozenset({"admin", "affiliate_manager"})
@@ -92,10 +95,6 @@ def resolve_key(session: Session, key: str | None) -> Principal:
 def database() -> Database:
     """Return the app's database."""
     return current_app.extensions["mock_affise"].db
-
-
-def _settings() -> dict[str, Any]:
-    return current_app.extensions["mock_affise"].settings
 
 
 def _due_fault(db: Database, tenant_id: int) -> dict | None:
@@ -178,10 +177,18 @@ class _Outcome:
     effects: dict[str, Any] = field(default_factory=dict)
     journaled: bool = False
     call: Call | None = None  # set once the view is about to run
+    _payload: bytes | None = None
 
     def fail(self, error: AffiseError) -> None:
         self.body = {"status": 2, "message": error.message, "error": error.message}
         self.status = error.status_code
+        self._payload = None
+
+    def payload(self) -> bytes:
+        """The body as sent, serialised once for the answer and the journal."""
+        if self._payload is None:
+            self._payload = orjson.dumps(self.body)
+        return self._payload
 
 
 def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
@@ -189,7 +196,8 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
 
     A write takes the tenant's lock first, so two writes on one tenant never interleave; an
     error anywhere rolls the whole call back, and the journal still records it. Without fault
-    rules the key lookup, the view and (for a write) the journal share one transaction.
+    rules the key lookup, the view and (for a write) the journal share one transaction. A read
+    answered without faults or a crash is offered to the answer cache (api.answers).
     """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -210,10 +218,12 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
 
         @wraps(view)
         def handle(**path: Any):
-            db, settings = database(), _settings()
+            state = current_app.extensions["mock_affise"]
+            db, settings = state.db, state.settings
             key = api_key(request)
             outcome, principal, tenant = _Outcome(), None, None
             action: dict | None = None
+            cacheable = not write
             try:
                 try:
                     with db.transaction(write=write) as session:
@@ -222,10 +232,12 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                             raise _FaultRulesToCheck()
                         run(session, principal, tenant, outcome, path, settings)
                         if write:  # journaled with the change, in its transaction
-                            _record(session, settings, principal.tenant_id, tenant, outcome,
-                                    None)
+                            state.journal.append(driver_connection(session),
+                                                 principal.tenant_id, tenant_now(tenant),
+                                                 _journal_entry(outcome, None))
                             outcome.journaled = True
                 except _FaultRulesToCheck:
+                    cacheable = False
                     action = _due_fault(db, principal.tenant_id)
                     if action and "delay_ms" in action:
                         time.sleep(action["delay_ms"] / 1000)
@@ -248,27 +260,27 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                 if principal is None:
                     raise
                 outcome.fail(ServerError())
+                cacheable = False
             if not outcome.journaled:
-                with db.transaction(write=True) as session:
-                    _record(session, settings, principal.tenant_id, tenant, outcome, action)
+                now = tenant_now(tenant)
+                entry = _journal_entry(outcome, action)
+                state.journal.record(principal.tenant_id, now, entry)
+                if cacheable and REQUEST_KEY in request.environ:
+                    request.environ[TICKET] = Ticket(principal.tenant_id,
+                                                     (tenant.data_version, now), entry)
             if action and action.get("drop_after_commit"):
                 drop_connection(request)
-            return json_response(outcome.body, outcome.status)
+            return Response(outcome.payload(), status=outcome.status, mimetype=JSON_TYPE)
 
         return handle
 
     return decorate
 
 
-def _record(session: Session, settings: dict[str, Any], tenant_id: int, tenant: Tenant | None,
-            outcome: _Outcome, action: dict | None) -> None:
+def _journal_entry(outcome: _Outcome, action: dict | None) -> journal.Entry:
     fault = None
     if action:
         fault = next(name for name in ("status", "drop_after_commit", "delay_ms") if name in action)
-    if tenant is None:
-        tenant = session.get(Tenant, tenant_id)
-        if tenant is None:
-            return
-    journal.record(session, tenant_id, int(settings["JOURNAL_SIZE"]), tenant_now(tenant),
-                   request.method, request.path, outcome.params or dict(request.args),
-                   outcome.status, outcome.body, outcome.effects, fault)
+    return journal.entry(request.method, request.path, outcome.params or dict(request.args),
+                         outcome.status, outcome.body, outcome.effects, fault,
+                         outcome.payload())

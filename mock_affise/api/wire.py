@@ -20,7 +20,8 @@ KEY_NAME = "api-key"
 MAX_DEPTH = 5
 MAX_LIST_ITEMS = 10_000
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-JSON_TYPES = ("application/json",)
+JSON_TYPE = "application/json"
+JSON_TYPES = (JSON_TYPE,)
 
 _BRACKETED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 _SUBKEY = re.compile(r"\[([^\[\]]*)\]")
@@ -220,7 +221,7 @@ def _request_params(request: Request) -> dict[str, Any]:
 
 def json_response(body: Any, status: int = 200) -> Response:
     """Serialise body as the JSON Affise clients parse (they need the JSON content type)."""
-    return Response(orjson.dumps(body), status=status, mimetype="application/json")
+    return Response(orjson.dumps(body), status=status, mimetype=JSON_TYPE)
 
 
 def error_response(error: AffiseError) -> Response:

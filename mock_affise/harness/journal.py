@@ -2,18 +2,54 @@
 
 from __future__ import annotations
 
+import atexit
+import fcntl
+import hashlib
+import logging
+import os
+import threading
+import time
+import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import JournalEntry
+from ..db import Database, dump_json
+from ..models import JournalBody, JournalEntry, Tenant
 
 SECRET_NAMES = frozenset({"api-key", "api_key", "password", "x-mock-control-token"})
 REDACTED = "***"
+# A process cuts a tenant's ring back to size on its first entry for the tenant and every
+# TRIM_EVERY-th after: with W worker processes a ring holds at most size + W * TRIM_EVERY rows,
+# and reads show the newest size.
+TRIM_EVERY = 64
+MAX_PENDING = 512  # entries a process may hold uncommitted before readers wait for the writer
+IDLE_SECONDS = 2.0  # a writer thread with nothing to write for this long ends
+BATCH, BATCH_WAIT_SECONDS = 16, 0.001  # a writer with fewer entries waits this long for more
+
+log = logging.getLogger("mock_affise")
+_LIVE_WRITERS: weakref.WeakSet[DeferredWriter] = weakref.WeakSet()
+
+
+def _drain_all() -> None:
+    """At exit, commit what the process still holds (a stopping worker's last reads)."""
+    for writer in list(_LIVE_WRITERS):
+        writer.drain()
+
+
+def _watch(writer: DeferredWriter) -> None:
+    if not _LIVE_WRITERS:
+        atexit.unregister(_drain_all)  # registered once, whatever came before
+        atexit.register(_drain_all)
+    _LIVE_WRITERS.add(writer)
+
 _JOURNAL = JournalEntry.__table__
+_BODIES = JournalBody.__table__
+_TENANTS = Tenant.__table__
 
 
 def redact(value: Any) -> Any:
@@ -30,42 +66,23 @@ def redact(value: Any) -> Any:
 _SECRET_KEYS = tuple(orjson.dumps(name) + b":" for name in sorted(SECRET_NAMES))
 
 
-def _redacted(value: Any) -> Any:
-    """redact(value), skipping the walk when no secret name appears as a key anywhere.
+def _redacted_json(value: Any, serialised: bytes | None = None) -> str:
+    """Return redact(value) as JSON text, skipping the walk when no secret name is a key.
 
-    A 100-invoice page is thousands of nodes: one serialisation and a byte search cost a
-    fraction of walking them in Python. Anything orjson cannot serialise takes the walk.
+    A 100-invoice page is thousands of nodes: one serialisation (the caller's, when it has
+    one) and a byte search cost a fraction of walking them in Python.
     """
-    if not isinstance(value, dict | list):
-        return value
-    try:
-        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).lower()
-    except TypeError:
-        return redact(value)
-    # Outside ASCII, str.lower() can make a secret name of other letters (the Kelvin sign K).
-    if not text.isascii() or any(key in text for key in _SECRET_KEYS):
-        return redact(value)
-    return value
-
-
-def record(session: Session, tenant_id: int, size: int, at: datetime, method: str, path: str,
-           parameters: dict[str, Any], status: int, response: Any, effects: dict[str, Any],
-           fault: str | None = None) -> None:
-    """Append one call to the tenant's journal and drop what falls out of the ring.
-
-    Core statements, not the ORM's unit of work: this runs on every request, inside the write
-    lock, so it is one INSERT and (once the ring is full) one DELETE.
-    """
-    entry_id = session.execute(insert(_JOURNAL).values(
-        tenant_id=tenant_id, at=at, method=method, path=path,
-        parameters=_redacted(_jsonable(parameters)), status=status,
-        response=_redacted(response), effects=effects, fault=fault)).inserted_primary_key[0]
-    if entry_id > size:
-        # Ids grow across tenants, so find this tenant's size-th newest entry and cut below it.
-        cutoff = (select(_JOURNAL.c.id).where(_JOURNAL.c.tenant_id == tenant_id)
-                  .order_by(_JOURNAL.c.id.desc()).offset(size - 1).limit(1).scalar_subquery())
-        session.execute(delete(_JOURNAL).where(_JOURNAL.c.tenant_id == tenant_id,
-                                               _JOURNAL.c.id < cutoff))
+    if serialised is None:
+        try:
+            serialised = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # beyond orjson (integers past 64 bits): the slow, sure way
+            return dump_json(redact(value))
+    text = serialised.lower()
+    # Outside ASCII, lower() can make a secret name of other letters (the Kelvin sign K).
+    if isinstance(value, dict | list) and (not text.isascii()
+                                           or any(key in text for key in _SECRET_KEYS)):
+        return dump_json(redact(value))
+    return serialised.decode()
 
 
 def _jsonable(value: Any) -> Any:
@@ -78,12 +95,242 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def entries(session: Session, tenant_id: int, method: str | None = None,
+@dataclass(frozen=True)
+class Entry:
+    """One call, serialised and redacted: what Journal.append writes (time and tenant aside)."""
+
+    method: str
+    path: str
+    parameters: str
+    status: int
+    response: str
+    digest: str
+    effects: str = "{}"
+    fault: str | None = None
+
+
+def entry(method: str, path: str, parameters: dict[str, Any], status: int, response: Any,
+          effects: dict[str, Any] | None = None, fault: str | None = None,
+          response_json: bytes | None = None) -> Entry:
+    """Serialise one call for the journal; response_json is the body as sent, when known."""
+    text = _redacted_json(response, response_json)
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return Entry(method, path, _redacted_json(_jsonable(parameters)), status, text, digest,
+                 dump_json(effects or {}), fault)
+
+
+@dataclass
+class _Pending:
+    tenant_id: int
+    at: datetime
+    call: Entry
+    seq: int
+
+
+class Journal:
+    """Append calls to the tenants' journals below the ORM, and keep each ring bounded.
+
+    Every request writes one entry: two plain INSERTs (the body only when the tenant has not
+    stored the same body already). A write's entry goes in the write's own transaction; a
+    read's, on a file database, goes to a writer thread that commits what the process's
+    threads hand it in batches (see DeferredWriter), and settle() waits for every process's
+    batches before anything reads or clears a journal. Entries are ordered by seq, the
+    machine's monotonic clock when the call was answered, so batches from several processes
+    still read back in the order the calls were made.
+    """
+
+    def __init__(self, db: Database, size: int) -> None:
+        self.size = size
+        self.db = db
+        self._appended: dict[int, int] = {}
+        self._lock = threading.Lock()
+        # One machine's clock orders entries; PostgreSQL may be shared by several machines,
+        # and there the id (commit order) does.
+        self._clocked = db.is_sqlite
+        self._deferred = (DeferredWriter(self, db.url_path + "-mock-journal")
+                          if db.is_sqlite and not db.is_memory else None)
+        dialect = db.engine.dialect
+        at_type = _JOURNAL.c.at.type.dialect_impl(dialect)
+        self._bind_at = at_type.bind_processor(dialect) or (lambda value: value)
+        self._insert_entry = db.native(
+            f"INSERT INTO {_JOURNAL.name} (tenant_id, seq, at, method, path, parameters,"
+            " status, response_digest, effects, fault)"
+            " SELECT :tenant_id, :seq, :at, :method, :path, :parameters, :status, :digest,"
+            " :effects, :fault"
+            f" WHERE EXISTS (SELECT 1 FROM {_TENANTS.name} WHERE id = :tenant_id)")
+        self._insert_body = db.native(
+            f"INSERT INTO {_BODIES.name} (tenant_id, digest, body)"
+            " SELECT :tenant_id, :digest, :body"
+            f" WHERE EXISTS (SELECT 1 FROM {_TENANTS.name} WHERE id = :tenant_id)"
+            " ON CONFLICT (tenant_id, digest) DO NOTHING")
+        self._trim = db.native(
+            f"DELETE FROM {_JOURNAL.name} WHERE tenant_id = :tenant_id AND id < ("
+            f"SELECT id FROM {_JOURNAL.name} WHERE tenant_id = :tenant_id"
+            " ORDER BY id DESC LIMIT 1 OFFSET :keep)")
+        self._collect = db.native(
+            f"DELETE FROM {_BODIES.name} WHERE tenant_id = :tenant_id AND NOT EXISTS ("
+            f"SELECT 1 FROM {_JOURNAL.name} j WHERE j.tenant_id = :tenant_id"
+            f" AND j.response_digest = {_BODIES.name}.digest)")
+
+    def _seq(self) -> int | None:
+        return time.monotonic_ns() if self._clocked else None
+
+    def record(self, tenant_id: int, at: datetime, call: Entry) -> None:
+        """Journal a call answered outside a write transaction (a read, a refused call)."""
+        if self._deferred is not None:
+            self._deferred.submit(_Pending(tenant_id, at, call, self._seq()))
+            return
+        with self.db.raw(write=True) as connection:
+            self.append(connection, tenant_id, at, call)
+
+    def settle(self) -> None:
+        """Wait until every call already answered, in any process, is in the journal."""
+        if self._deferred is not None:
+            self._deferred.settle()
+
+    def append(self, connection: Any, tenant_id: int, at: datetime, call: Entry) -> None:
+        """Write call to the tenant's journal on connection (a driver connection inside a
+        write transaction); nothing when the tenant is gone."""
+        self._insert(connection, [_Pending(tenant_id, at, call, self._seq())])
+
+    def write_batch(self, batch: list[_Pending]) -> None:
+        """Commit batch in one transaction."""
+        with self.db.raw(write=True) as connection:
+            self._insert(connection, batch)
+
+    def _insert(self, connection: Any, batch: list[_Pending]) -> None:
+        cursor = connection.cursor()  # executemany is the cursor's in every driver
+        cursor.executemany(self._insert_entry, [
+            {"tenant_id": p.tenant_id, "seq": p.seq, "at": self._bind_at(p.at),
+             "method": p.call.method, "path": p.call.path, "parameters": p.call.parameters,
+             "status": p.call.status, "digest": p.call.digest, "effects": p.call.effects,
+             "fault": p.call.fault} for p in batch])
+        bodies = {(p.tenant_id, p.call.digest): p.call.response for p in batch}
+        cursor.executemany(self._insert_body, [
+            {"tenant_id": tenant_id, "digest": digest, "body": body}
+            for (tenant_id, digest), body in bodies.items()])
+        due = []
+        with self._lock:
+            for p in batch:
+                count = self._appended.get(p.tenant_id, 0)
+                self._appended[p.tenant_id] = count + 1
+                if count % TRIM_EVERY == 0:
+                    due.append(p.tenant_id)
+        for tenant_id in dict.fromkeys(due):
+            cursor.execute(self._trim, {"tenant_id": tenant_id, "keep": self.size - 1})
+            cursor.execute(self._collect, {"tenant_id": tenant_id})
+
+
+class DeferredWriter:
+    """A thread that commits a process's read entries in batches, off the requests' path.
+
+    A read costs its request one list append instead of a transaction of its own, and the
+    batches need one BEGIN, COMMIT and write lock each. The guarantee a client relies on
+    stays: from the moment a process takes an entry until the entry is committed, the
+    process holds a shared flock on a file beside the database; settle() takes that file
+    exclusively, so it returns only once no process holds an entry it took before.
+    """
+
+    def __init__(self, journal: Journal, path: str) -> None:
+        self.journal = journal
+        self.path = path
+        self._wake = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._writing = False
+        self._idle = False
+        self._holding = False
+        self._thread: threading.Thread | None = None
+        self._file: tuple[int, int] | None = None  # (pid, descriptor), opened per process
+
+    def _descriptor(self) -> int:
+        pid = os.getpid()
+        if self._file is None or self._file[0] != pid:
+            self._file = (pid, os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644))
+            self._holding = False
+            self._thread = None
+            self._queue = []
+        return self._file[1]
+
+    def submit(self, pending: _Pending) -> None:
+        """Take pending; it is committed soon, and before any settle() returns."""
+        with self._wake:
+            descriptor = self._descriptor()
+            while len(self._queue) >= MAX_PENDING:  # the database is slower than the readers
+                self._wake.wait()
+            if not self._holding:
+                fcntl.flock(descriptor, fcntl.LOCK_SH)
+                self._holding = True
+            self._queue.append(pending)
+            if self._idle or len(self._queue) >= BATCH:
+                self._wake.notify_all()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="mock-affise-journal",
+                                                daemon=True)
+                self._thread.start()
+                _watch(self)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                if not self._queue:
+                    self._idle = True
+                    self._wake.wait(IDLE_SECONDS)
+                    self._idle = False
+                    if not self._queue:  # idle: the next submit starts a new thread
+                        self._thread = None
+                        return
+                if len(self._queue) < BATCH:  # let a few more arrive: one commit for them all
+                    self._wake.wait(BATCH_WAIT_SECONDS)
+                batch, self._queue = self._queue, []
+                self._writing = True
+                self._wake.notify_all()
+            try:
+                self.journal.write_batch(batch)
+            except Exception:  # a journal that cannot be written must not stop the mock
+                log.exception("could not write %d journal entries", len(batch))
+            with self._wake:
+                self._writing = False
+                if not self._queue and self._holding:
+                    fcntl.flock(self._file[1], fcntl.LOCK_UN)  # type: ignore[index]
+                    self._holding = False
+                self._wake.notify_all()
+
+    def settle(self) -> None:
+        """Return once every entry any process took before this call is committed."""
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        finally:
+            os.close(descriptor)  # closing releases the lock
+
+    def drain(self, timeout: float = 5.0) -> None:
+        """Wait (at most timeout seconds) until this process has committed what it took."""
+        deadline = time.monotonic() + timeout
+        with self._wake:
+            while self._queue or self._writing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._wake.wait(left)
+
+
+def driver_connection(session: Session) -> Any:
+    """Return the driver's connection under session's transaction."""
+    return session.connection().connection.driver_connection
+
+
+def entries(session: Session, tenant_id: int, size: int, method: str | None = None,
             path: str | None = None, status: int | None = None, since: datetime | None = None,
-            limit: int | None = None) -> list[JournalEntry]:
-    """Return the journal, oldest first, filtered by method, path (a trailing * is a prefix),
-    status and time on the tenant clock."""
-    query = select(JournalEntry).where(JournalEntry.tenant_id == tenant_id)
+            limit: int | None = None) -> list[dict[str, Any]]:
+    """Return the newest size calls of the journal, oldest first and rendered, filtered by
+    method, path (a trailing * is a prefix), status and time on the tenant clock."""
+    oldest = (select(_JOURNAL.c.id).where(_JOURNAL.c.tenant_id == tenant_id)
+              .order_by(_JOURNAL.c.id.desc()).offset(size - 1).limit(1).scalar_subquery())
+    query = (select(JournalEntry, JournalBody.body)
+             .outerjoin(JournalBody, and_(JournalBody.tenant_id == JournalEntry.tenant_id,
+                                          JournalBody.digest == JournalEntry.response_digest))
+             .where(JournalEntry.tenant_id == tenant_id,
+                    JournalEntry.id >= func.coalesce(oldest, 0)))
     if method:
         query = query.where(JournalEntry.method == method.upper())
     if path:
@@ -95,20 +342,31 @@ def entries(session: Session, tenant_id: int, method: str | None = None,
         query = query.where(JournalEntry.status == status)
     if since is not None:
         query = query.where(JournalEntry.at >= since)
-    rows = list(session.scalars(query.order_by(JournalEntry.id.desc()).limit(limit)))
+    newest_first = (JournalEntry.seq.desc(), JournalEntry.id.desc())
+    rows = list(session.execute(query.order_by(*newest_first).limit(limit)))
     rows.reverse()
-    return rows
+    return [_render(row, body) for row, body in rows]
 
 
 def clear(session: Session, tenant_id: int) -> None:
     """Empty the tenant's journal."""
     session.execute(delete(JournalEntry).where(JournalEntry.tenant_id == tenant_id))
+    session.execute(delete(JournalBody).where(JournalBody.tenant_id == tenant_id))
 
 
-def render(entry: JournalEntry) -> dict[str, Any]:
-    """Render a journal entry for GET /_mock/requests."""
+def _render(entry: JournalEntry, body: str | None) -> dict[str, Any]:
     from ..clock import format_timestamp
 
     return {"id": entry.id, "at": format_timestamp(entry.at), "method": entry.method,
             "path": entry.path, "parameters": entry.parameters, "status": entry.status,
-            "response": entry.response, "effects": entry.effects, "fault": entry.fault}
+            "response": None if body is None else _load(body), "effects": entry.effects,
+            "fault": entry.fault}
+
+
+def _load(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # integers past 64 bits, which orjson does not read
+        import json
+
+        return json.loads(text)

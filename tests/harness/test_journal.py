@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from mock_affise.harness.journal import TRIM_EVERY
+from mock_affise.models import JournalBody, JournalEntry
 from tests.conftest import ADMIN_KEY
 
 KEY = {"API-Key": ADMIN_KEY}
@@ -68,3 +72,31 @@ def test_each_tenant_has_its_own_journal(client):
     client.get("/3.1/payments/2921", headers={"API-Key": other})
     assert client.get("/_mock/requests", headers=KEY).json["requests"] == []
     assert len(client.get("/_mock/requests", headers={"API-Key": other}).json["requests"]) == 1
+
+
+def test_since_the_very_second_of_a_call_includes_it(client):
+    client.get("/3.1/payments/2921", headers=KEY)
+    client.post("/3.1/payments/2925", headers=KEY, data={"comment": "x"})
+    since = client.get("/_mock/requests", headers=KEY,
+                       query_string={"since": "2024-06-15 12:00:00"}).json["requests"]
+    assert [e["method"] for e in since] == ["GET", "POST"]
+    later = client.get("/_mock/requests", headers=KEY,
+                       query_string={"since": "2024-06-15 12:00:01"}).json["requests"]
+    assert later == []
+
+
+def test_the_ring_keeps_the_newest_answers_and_drops_the_bodies_of_the_rest(make_app):
+    app = make_app(JOURNAL_SIZE=5)
+    client = app.test_client()
+    for page in range(1, 201):  # 200 calls, each with parameters of its own
+        client.get("/3.1/payments", headers=KEY, query_string={
+            "date_from": "2000-01-01", "date_to": "2100-01-01", "limit": "1", "page": page,
+            "date": page})
+    entries = client.get("/_mock/requests", headers=KEY).json["requests"]
+    assert [e["parameters"]["date"] for e in entries] == [str(n) for n in range(196, 201)]
+    assert all(e["response"]["status"] == 1 for e in entries)
+    with app.extensions["mock_affise"].db.transaction() as session:
+        stored = session.scalar(select(func.count()).select_from(JournalBody))
+        rows = session.scalar(select(func.count()).select_from(JournalEntry))
+    assert rows <= 5 + TRIM_EVERY
+    assert stored <= rows

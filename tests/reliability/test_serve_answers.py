@@ -1,0 +1,59 @@
+"""Kept answers and the journal across `serve`'s worker processes.
+
+Each call goes on a connection of its own, so gunicorn hands consecutive calls to whichever
+worker accepts first: a worker that kept an answer must still see another worker's change, and
+the journal must list calls in the order they were made, whichever worker wrote them.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.conftest import ADMIN_KEY, SERVER_URL, fresh_database_url
+
+pytestmark = pytest.mark.serve
+KEY = {"API-Key": ADMIN_KEY}
+
+
+def _database(tmp_path) -> str:
+    return fresh_database_url(tmp_path / "shared.db") if SERVER_URL else \
+        f"sqlite:///{tmp_path / 'shared.db'}"
+
+
+def _get(url: str, path: str, **params) -> requests.Response:
+    return requests.get(url + path, headers={**KEY, "Connection": "close"}, params=params,
+                        timeout=30)
+
+
+@pytest.mark.postgres
+def test_every_worker_sees_a_change_made_through_another(start, tmp_path):
+    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path))
+    for round_ in range(12):
+        comment = f"round {round_}"
+        changed = requests.post(f"{server.url}/3.1/payments/2925", timeout=30,
+                                headers={**KEY, "Connection": "close"}, data={"comment": comment})
+        assert changed.status_code == 200
+        seen = {_get(server.url, "/3.1/payments/2925").json()["payment"]["comment"]
+                for _ in range(6)}
+        assert seen == {comment}
+
+
+@pytest.mark.postgres
+def test_the_journal_lists_calls_in_the_order_they_were_made_by_any_worker(start, tmp_path):
+    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path))
+    made = []
+    for number in range(40):
+        # the same few paths again and again: most calls are replayed answers
+        path = f"/3.1/payments/{2921 + number % 3}"
+        assert _get(server.url, path, n=number % 4).status_code == 200
+        made.append((path, str(number % 4)))
+        if number % 10 == 9:
+            requests.post(f"{server.url}/3.1/payments/2925", headers=KEY, timeout=30,
+                          data={"note": f"call {number}"})
+            made.append(("/3.1/payments/2925", None))
+
+    entries = _get(server.url, "/_mock/requests").json()["requests"]
+
+    assert [(e["path"], e["parameters"].get("n")) for e in entries] == made
+    assert all(e["status"] == 200 for e in entries)
