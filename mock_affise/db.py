@@ -139,16 +139,19 @@ class ChangeCounter:
     def __init__(self, path: str) -> None:
         self.path = path
         self._map: mmap.mmap | None = None
+        self._opening = threading.Lock()
 
     def _mapped(self) -> mmap.mmap:
         if self._map is None:
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                if os.fstat(descriptor).st_size < 8:
-                    os.ftruncate(descriptor, 8)
-                self._map = mmap.mmap(descriptor, 8)
-            finally:
-                os.close(descriptor)
+            with self._opening:
+                if self._map is None:
+                    descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                    try:
+                        if os.fstat(descriptor).st_size < 8:
+                            os.ftruncate(descriptor, 8)
+                        self._map = mmap.mmap(descriptor, 8)
+                    finally:
+                        os.close(descriptor)
         return self._map
 
     def value(self) -> int:

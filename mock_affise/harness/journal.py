@@ -6,6 +6,7 @@ import atexit
 import fcntl
 import hashlib
 import logging
+import mmap
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ TRIM_EVERY = 64
 MAX_PENDING = 512  # entries a process may hold uncommitted before readers wait for the writer
 IDLE_SECONDS = 2.0  # a writer thread with nothing to write for this long ends
 BATCH, BATCH_WAIT_SECONDS = 16, 0.001  # a writer with fewer entries waits this long for more
+SETTLE_SECONDS = 30.0  # the longest a /_mock call waits for the journal's writers
 
 log = logging.getLogger("mock_affise")
 _LIVE_WRITERS: weakref.WeakSet[DeferredWriter] = weakref.WeakSet()
@@ -221,14 +223,27 @@ class Journal:
             cursor.execute(self._collect, {"tenant_id": tenant_id})
 
 
+@dataclass(frozen=True)
+class _Files:
+    """A process's own handles on the two lock files beside the database."""
+
+    pid: int
+    pending: int  # flocked shared while the process holds uncommitted entries
+    turn: int  # flocked exclusively by a settle(), which new entries wait for
+    flag: mmap.mmap  # the pending file's first byte: 1 while a settle() waits
+
+
 class DeferredWriter:
     """A thread that commits a process's read entries in batches, off the requests' path.
 
     A read costs its request one list append instead of a transaction of its own, and the
     batches need one BEGIN, COMMIT and write lock each. The guarantee a client relies on
     stays: from the moment a process takes an entry until the entry is committed, the
-    process holds a shared flock on a file beside the database; settle() takes that file
-    exclusively, so it returns only once no process holds an entry it took before.
+    process holds a shared flock on a file beside the database, and settle() takes that file
+    exclusively, so it returns only once no process holds an entry it took before. So that a
+    busy process lets go of the file at all, a settle() first raises a flag in it and takes
+    a second file, the turnstile, exclusively: while the flag is up, new entries wait at the
+    turnstile, the writers drain what they hold, and the settle gets through.
     """
 
     def __init__(self, journal: Journal, path: str) -> None:
@@ -240,25 +255,31 @@ class DeferredWriter:
         self._idle = False
         self._holding = False
         self._thread: threading.Thread | None = None
-        self._file: tuple[int, int] | None = None  # (pid, descriptor), opened per process
+        self._opened: _Files | None = None
 
-    def _descriptor(self) -> int:
-        pid = os.getpid()
-        if self._file is None or self._file[0] != pid:
-            self._file = (pid, os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644))
-            self._holding = False
-            self._thread = None
-            self._queue = []
-        return self._file[1]
+    def _files(self) -> _Files:
+        opened = self._opened
+        if opened is None or opened.pid != os.getpid():  # first use, or a forked child
+            with self._wake:  # once: a second opening would lose the first one's lock
+                opened = self._opened
+                if opened is None or opened.pid != os.getpid():
+                    self._opened = opened = _open_files(self.path)
+                    self._holding = False
+                    self._thread = None
+                    self._queue = []
+        return opened
 
     def submit(self, pending: _Pending) -> None:
         """Take pending; it is committed soon, and before any settle() returns."""
+        files = self._files()
+        if files.flag[0]:  # a settle() is waiting: let it through before taking more
+            fcntl.flock(files.turn, fcntl.LOCK_SH)
+            fcntl.flock(files.turn, fcntl.LOCK_UN)
         with self._wake:
-            descriptor = self._descriptor()
             while len(self._queue) >= MAX_PENDING:  # the database is slower than the readers
                 self._wake.wait()
             if not self._holding:
-                fcntl.flock(descriptor, fcntl.LOCK_SH)
+                fcntl.flock(files.pending, fcntl.LOCK_SH)
                 self._holding = True
             self._queue.append(pending)
             if self._idle or len(self._queue) >= BATCH:
@@ -290,18 +311,26 @@ class DeferredWriter:
                 log.exception("could not write %d journal entries", len(batch))
             with self._wake:
                 self._writing = False
-                if not self._queue and self._holding:
-                    fcntl.flock(self._file[1], fcntl.LOCK_UN)  # type: ignore[index]
+                if not self._queue and self._holding and self._opened is not None:
+                    fcntl.flock(self._opened.pending, fcntl.LOCK_UN)
                     self._holding = False
                 self._wake.notify_all()
 
     def settle(self) -> None:
         """Return once every entry any process took before this call is committed."""
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        flag = self._files().flag
+        turn = os.open(self.path + "-turn", os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            fcntl.flock(turn, fcntl.LOCK_EX)  # one settle at a time; new entries wait
+            flag[0] = 1
+            pending = os.open(self.path, os.O_RDWR)
+            try:
+                _lock_within(pending, SETTLE_SECONDS)
+            finally:
+                os.close(pending)  # closing releases the lock
         finally:
-            os.close(descriptor)  # closing releases the lock
+            flag[0] = 0
+            os.close(turn)
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait (at most timeout seconds) until this process has committed what it took."""
@@ -312,6 +341,32 @@ class DeferredWriter:
                 if left <= 0:
                     return
                 self._wake.wait(left)
+
+
+def _lock_within(descriptor: int, seconds: float) -> None:
+    """flock descriptor exclusively, waiting at most seconds (a writer stuck for that long
+    must not stop the control plane: say so and go on)."""
+    deadline = time.monotonic() + seconds
+    pause = 0.0002
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                log.warning("journal: entries still uncommitted after %s s; reading without "
+                            "them", seconds)
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
+
+
+def _open_files(path: str) -> _Files:
+    pending = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if os.fstat(pending).st_size < 1:
+        os.ftruncate(pending, 1)
+    turn = os.open(path + "-turn", os.O_RDWR | os.O_CREAT, 0o644)
+    return _Files(os.getpid(), pending, turn, mmap.mmap(pending, 1))
 
 
 def driver_connection(session: Session) -> Any:

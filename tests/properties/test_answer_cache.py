@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_affise import create_app
-from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, MANAGER_KEY, fresh_database_url
+from tests.conftest import fresh_database_url
 
 LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
-KEYS = [ADMIN_KEY, MANAGER_KEY, AFFILIATE_KEYS[2], AFFILIATE_KEYS[3]]
+ROLES = ["admin", "manager", "aff2", "aff3"]
+AFFILIATE_MANAGER = "5f2a9e0c1d2b3c4d5e6f7a8c"  # the default fixture's affiliate manager
 INVOICE = st.sampled_from([2921, 2923, 2925, 2926, 2928, 999])
 
 reads = st.one_of(
@@ -21,7 +22,8 @@ reads = st.one_of(
          "date_to": st.sampled_from(["2024-06-15", "2100-01-01"])},
         optional={"limit": st.sampled_from(["1", "2", "100"]), "page": st.sampled_from(["1", "2"]),
                   "status": st.sampled_from(["1", "2", "x"])})),
-    st.tuples(st.just("GET"), st.sampled_from(["/3.0/admin/partners", "/3.0/balance",
+    # (not the partner routes: they show each tenant's own API keys)
+    st.tuples(st.just("GET"), st.sampled_from(["/3.0/admin/payment_systems", "/3.0/balance",
                                                "/3.0/admin/currency"]), st.just({})),
 )
 changes = st.one_of(
@@ -39,42 +41,49 @@ changes = st.one_of(
               st.sampled_from([{"generation_delay_seconds": 60},
                                {"generation_delay_seconds": 0}])),
 )
-calls = st.lists(st.one_of(st.tuples(st.sampled_from(KEYS), reads),
-                           st.tuples(st.just(ADMIN_KEY), changes)), min_size=1, max_size=25)
+calls = st.lists(st.one_of(st.tuples(st.sampled_from(ROLES), reads),
+                           st.tuples(st.just("admin"), changes)), min_size=1, max_size=25)
 
 
-def _call(client, key: str, method: str, path: str, params: dict):
-    headers = {"API-Key": key}
+def _call(client, keys: dict[str, str], role: str, method: str, path: str, params: dict):
+    headers = {"API-Key": keys[role]}
     if method in ("CLOCK", "CONFIG"):
-        return client.post(path, headers={"API-Key": ADMIN_KEY}, json=params)
+        return client.post(path, headers={"API-Key": keys["admin"]}, json=params)
     if method == "GET":
         return client.get(path, headers=headers, query_string=params)
     return client.open(path, method=method, headers=headers, data=params)
+
+
+def _tenant(client) -> dict[str, str]:
+    """A fresh tenant from the default fixture; its keys by role."""
+    keys = client.post("/_mock/tenants").json["api_keys"]
+    return {"admin": keys["admin"], "manager": keys["managers"][AFFILIATE_MANAGER],
+            "aff2": keys["affiliates"]["2"], "aff3": keys["affiliates"]["3"]}
 
 
 @settings(max_examples=150 if LONG else 25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(sequence=calls)
 def test_every_answer_is_the_same_with_and_without_the_answer_cache(tmp_path, sequence):
-    cached = create_app({"DATABASE_URL": fresh_database_url(tmp_path / "cached.db")})
-    plain = create_app({"DATABASE_URL": fresh_database_url(tmp_path / "plain.db"),
-                        "READ_CACHE_BYTES": 0})
+    # One database, two apps, a tenant each: the same calls on the same data.
+    url = fresh_database_url(tmp_path / "shared.db")
+    cached = create_app({"DATABASE_URL": url})
+    plain = create_app({"DATABASE_URL": url, "READ_CACHE_BYTES": 0})
     try:
-        clients = cached.test_client(), plain.test_client()
-        for client in clients:
-            client.post("/_mock/reset", headers={"API-Key": ADMIN_KEY})
+        sides = [(client, _tenant(client)) for client in (cached.test_client(),
+                                                          plain.test_client())]
         asked = []
-        for key, (method, path, params) in sequence:
+        for role, (method, path, params) in sequence:
             if method == "GET":
-                asked.append((key, (method, path, params)))
+                asked.append((role, (method, path, params)))
             # every read asked so far, again: a kept answer must not outlive a change
-            for key_, call in [(key, (method, path, params)), *asked]:
-                one, other = (_call(client, key_, *call) for client in clients)
+            for role_, call in [(role, (method, path, params)), *asked]:
+                one, other = (_call(client, keys, role_, *call) for client, keys in sides)
                 assert (one.status_code, one.data) == (other.status_code, other.data), call
-        journals = [c.get("/_mock/requests", headers={"API-Key": ADMIN_KEY}).json["requests"]
-                    for c in clients]
-        assert [{k: v for k, v in e.items() if k != "id"} for e in journals[0]] == \
-            [{k: v for k, v in e.items() if k != "id"} for e in journals[1]]
+        journals = [client.get("/_mock/requests", headers={"API-Key": keys["admin"]}).json
+                    for client, keys in sides]
+        assert [{k: v for k, v in e.items() if k != "id"} for e in journals[0]["requests"]] == \
+            [{k: v for k, v in e.items() if k != "id"} for e in journals[1]["requests"]]
     finally:
         for app in (cached, plain):
             app.extensions["mock_affise"].db.dispose()

@@ -7,10 +7,14 @@ the journal must list calls in the order they were made, whichever worker wrote 
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import requests
 
 from tests.conftest import ADMIN_KEY, SERVER_URL, fresh_database_url
+from tests.serving import clean_environment
 
 pytestmark = pytest.mark.serve
 KEY = {"API-Key": ADMIN_KEY}
@@ -57,3 +61,35 @@ def test_the_journal_lists_calls_in_the_order_they_were_made_by_any_worker(start
 
     assert [(e["path"], e["parameters"].get("n")) for e in entries] == made
     assert all(e["status"] == 200 for e in entries)
+
+
+def test_journal_reads_under_load_see_every_answered_call_and_never_starve(start, tmp_path):
+    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path),
+                   env=clean_environment(MOCK_AFFISE_JOURNAL_SIZE="1000000"))
+    answered = [0] * 4
+    stop = threading.Event()
+
+    def hammer(number: int) -> None:
+        with requests.Session() as session:
+            session.headers.update(KEY)
+            while not stop.is_set():
+                if session.get(f"{server.url}/3.1/payments/2921", timeout=30).ok:
+                    answered[number] += 1
+
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        for _ in range(5):
+            before = sum(answered)
+            health = requests.get(f"{server.url}/_mock/health", timeout=10)
+            listed = requests.get(f"{server.url}/_mock/requests", headers=KEY, timeout=10,
+                                  params={"path": "/3.1/payments/2921"})
+            assert health.status_code == listed.status_code == 200
+            assert len(listed.json()["requests"]) >= before > 0
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
