@@ -9,13 +9,14 @@ import os
 import re
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -31,7 +32,28 @@ _SETUP_LOCK = 7_204_117  # PostgreSQL advisory lock id held while a process prep
 def is_memory_url(url: str) -> bool:
     """Tell whether url names an in-memory SQLite database."""
     parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    if _is_uri(parsed):
+        return ":memory:" in parsed.database or "mode=memory" in parsed.database
+    return parsed.database in (None, "", ":memory:")
+
+
+def _is_uri(parsed: URL) -> bool:
+    return str(parsed.query.get("uri", "")).lower() in ("true", "1") and \
+        (parsed.database or "").startswith("file:")
+
+
+def sqlite_file(url: str) -> str | None:
+    """Return the real path of the file an SQLite URL names (None for memory or a server):
+    the same file, however the URL spells it, gets the same lock files beside it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or is_memory_url(url):
+        return None
+    path = parsed.database or ""
+    if _is_uri(parsed):
+        path = unquote(urlsplit(path).path)
+    return os.path.realpath(path)
 
 
 def dump_json(value: Any) -> str:
@@ -121,6 +143,13 @@ class WriteGate:
         self._depth += 1
         return self
 
+    def close(self) -> None:
+        """Close this process's handle on the file (no lock may be held)."""
+        with self._lock:
+            if self._file is not None and self._file[0] == os.getpid():
+                os.close(self._file[1])
+            self._file = None
+
     def __exit__(self, *_exc: object) -> None:
         self._depth -= 1
         try:
@@ -158,6 +187,13 @@ class ChangeCounter:
         """Return the number of write transactions committed so far (as this file counts)."""
         return _COUNT.unpack_from(self._mapped())[0]
 
+    def close(self) -> None:
+        """Unmap the file (the next use maps it again)."""
+        with self._opening:
+            if self._map is not None:
+                self._map.close()
+            self._map = None
+
     def bump(self) -> None:
         """Count one more committed write; call with the write gate held."""
         mapped = self._mapped()
@@ -172,8 +208,8 @@ class Database:
         backend = make_url(url).get_backend_name()
         self.is_sqlite = backend == "sqlite"
         self.is_memory = is_memory_url(url)
-        # A file database's path, for the lock files beside it.
-        self.url_path = (make_url(url).database or "") if self.is_sqlite else ""
+        # A file database's real path, for the lock files beside it.
+        self.file = sqlite_file(url)
         if self.is_sqlite:
             self.engine = _sqlite_engine(url)
         else:
@@ -184,12 +220,12 @@ class Database:
         # sleeps of 1 ms growing to 100 ms, while the threads queued behind the sleeper wait
         # too: writers queue at this gate instead, and each is woken the moment the write
         # before it ends, whichever process it is in.
-        on_file = self.is_sqlite and not self.is_memory
-        self._write_lock = WriteGate(self.url_path + "-mock-lock") if on_file else None
+        self._write_lock = WriteGate(self.file + "-mock-lock") if self.file else None
         # Only processes on one machine share a file: elsewhere every lookup asks the database.
-        self.changes = ChangeCounter(self.url_path + "-mock-changes") if on_file else None
+        self.changes = ChangeCounter(self.file + "-mock-changes") if self.file else None
+        self._closers: list[Callable[[], None]] = []
         self._spares: tuple[int, list[Any]] | None = (
-            (os.getpid(), []) if self.is_sqlite and not self.is_memory else None)
+            (os.getpid(), []) if self.file else None)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -274,12 +310,21 @@ class Database:
             return sql  # sqlite3 takes :name as it is
         return _NAMED.sub(r"%(\1)s", sql)
 
+    def on_dispose(self, closer: Callable[[], None]) -> None:
+        """Have dispose() call closer first (for what holds files beside the database)."""
+        self._closers.append(closer)
+
     def dispose(self) -> None:
-        """Close every connection: the pool's and the spare ones."""
+        """Close every connection (the pool's and the spare ones) and the files beside."""
+        for closer in self._closers:
+            closer()
         if self._spares is not None and self._spares[0] == os.getpid():
             spares = self._spares[1]
             while spares:
                 spares.pop().close()
+        for held in (self._write_lock, self.changes):
+            if held is not None:
+                held.close()
         self.engine.dispose()
 
 

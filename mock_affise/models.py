@@ -259,7 +259,7 @@ class JournalEntry(Base):
 
     id: Mapped[int] = mapped_column(BIG_INT, primary_key=True, autoincrement=True)
     tenant_id: Mapped[int]
-    # When the call was answered, on the machine's monotonic clock: entries committed in
+    # When the call was answered, in nanoseconds of the machine's clock: entries committed in
     # batches by several processes read back in this order (None: order by id).
     seq: Mapped[int | None]
     at: Mapped[datetime]

@@ -51,9 +51,10 @@ class Answer:
     body: bytes
     call: Entry
 
-    @property
-    def size(self) -> int:
-        return len(self.body) + len(self.call.response) + len(self.call.parameters) + 512
+    def size(self, key: RequestKey) -> int:
+        """Bytes the answer takes in the cache under key, roughly."""
+        return (len(self.body) + len(self.call.response) + len(self.call.parameters)
+                + sum(map(len, key)) + 512)
 
 
 class AnswerCache:
@@ -78,14 +79,14 @@ class AnswerCache:
 
     def put(self, tenant_id: int, stamp: Stamp, key: RequestKey, answer: Answer) -> None:
         """Keep answer; answers of the tenant at any other stamp are dropped."""
-        size = answer.size
+        size = answer.size(key)
         if size > self.max_bytes:
             return
         with self._lock:
             kept = self._tenants.get(tenant_id)
             if kept is None or kept[0] != stamp:
                 if kept is not None:
-                    self._bytes -= sum(a.size for a in kept[1].values())
+                    self._bytes -= sum(a.size(k) for k, a in kept[1].items())
                 kept = self._tenants[tenant_id] = (stamp, {})
             if self._bytes + size > self.max_bytes:
                 self._tenants = {tenant_id: kept}
@@ -93,7 +94,7 @@ class AnswerCache:
                 self._bytes = 0
             old = kept[1].get(key)
             if old is not None:
-                self._bytes -= old.size
+                self._bytes -= old.size(key)
             kept[1][key] = answer
             self._bytes += size
 
@@ -162,8 +163,11 @@ class FastReads:
             else:
                 known = self._holders = (count, {})
         with self.db.raw() as connection:
-            row = connection.execute(self._who, {"key": key}).fetchone()
-        if changes is not None and len(known[1]) < MAX_HOLDERS:
+            cursor = connection.cursor()
+            cursor.execute(self._who, {"key": key})
+            row = cursor.fetchone()
+        # Only keys someone holds: a stream of made-up keys must not fill the memory.
+        if changes is not None and row is not None and len(known[1]) < MAX_HOLDERS:
             known[1][key] = row
         return row
 

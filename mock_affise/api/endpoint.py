@@ -262,7 +262,8 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                 outcome.fail(ServerError())
                 cacheable = False
             if not outcome.journaled:
-                now = tenant_now(tenant)
+                # the time the answer was rendered at (on a running clock, later is too late)
+                now = outcome.call.now if outcome.call is not None else tenant_now(tenant)
                 entry = _journal_entry(outcome, action)
                 state.journal.record(principal.tenant_id, now, entry)
                 if cacheable and REQUEST_KEY in request.environ:

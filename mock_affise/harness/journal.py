@@ -32,6 +32,7 @@ MAX_PENDING = 512  # entries a process may hold uncommitted before readers wait 
 IDLE_SECONDS = 2.0  # a writer thread with nothing to write for this long ends
 BATCH, BATCH_WAIT_SECONDS = 16, 0.001  # a writer with fewer entries waits this long for more
 SETTLE_SECONDS = 30.0  # the longest a /_mock call waits for the journal's writers
+_ADVISORY_SPACE = 7_204_118  # PostgreSQL advisory locks on a tenant's journal bodies
 
 log = logging.getLogger("mock_affise")
 _LIVE_WRITERS: weakref.WeakSet[DeferredWriter] = weakref.WeakSet()
@@ -137,8 +138,9 @@ class Journal:
     read's, on a file database, goes to a writer thread that commits what the process's
     threads hand it in batches (see DeferredWriter), and settle() waits for every process's
     batches before anything reads or clears a journal. Entries are ordered by seq, the
-    machine's monotonic clock when the call was answered, so batches from several processes
-    still read back in the order the calls were made.
+    machine's clock in nanoseconds when the call was answered (not the monotonic clock: the
+    file outlives a reboot), so batches from several processes still read back in the order
+    the calls were made.
     """
 
     def __init__(self, db: Database, size: int) -> None:
@@ -149,8 +151,9 @@ class Journal:
         # One machine's clock orders entries; PostgreSQL may be shared by several machines,
         # and there the id (commit order) does.
         self._clocked = db.is_sqlite
-        self._deferred = (DeferredWriter(self, db.url_path + "-mock-journal")
-                          if db.is_sqlite and not db.is_memory else None)
+        self._deferred = DeferredWriter(self, db.file + "-mock-journal") if db.file else None
+        if self._deferred is not None:
+            db.on_dispose(self._deferred.close)
         dialect = db.engine.dialect
         at_type = _JOURNAL.c.at.type.dialect_impl(dialect)
         self._bind_at = at_type.bind_processor(dialect) or (lambda value: value)
@@ -169,13 +172,16 @@ class Journal:
             f"DELETE FROM {_JOURNAL.name} WHERE tenant_id = :tenant_id AND id < ("
             f"SELECT id FROM {_JOURNAL.name} WHERE tenant_id = :tenant_id"
             " ORDER BY id DESC LIMIT 1 OFFSET :keep)")
+        self._advisory = not db.is_sqlite
+        self._lock_shared = db.native("SELECT pg_advisory_xact_lock_shared(:key)")
+        self._lock_whole = db.native("SELECT pg_advisory_xact_lock(:key)")
         self._collect = db.native(
             f"DELETE FROM {_BODIES.name} WHERE tenant_id = :tenant_id AND NOT EXISTS ("
             f"SELECT 1 FROM {_JOURNAL.name} j WHERE j.tenant_id = :tenant_id"
             f" AND j.response_digest = {_BODIES.name}.digest)")
 
     def _seq(self) -> int | None:
-        return time.monotonic_ns() if self._clocked else None
+        return time.time_ns() if self._clocked else None
 
     def record(self, tenant_id: int, at: datetime, call: Entry) -> None:
         """Journal a call answered outside a write transaction (a read, a refused call)."""
@@ -201,7 +207,21 @@ class Journal:
             self._insert(connection, batch)
 
     def _insert(self, connection: Any, batch: list[_Pending]) -> None:
+        due = set()
+        with self._lock:
+            for p in batch:
+                count = self._appended.get(p.tenant_id, 0)
+                self._appended[p.tenant_id] = count + 1
+                if count % TRIM_EVERY == 0:
+                    due.add(p.tenant_id)
         cursor = connection.cursor()  # executemany is the cursor's in every driver
+        if self._advisory:
+            # PostgreSQL has no write gate: a clean-up (exclusive) must not drop a body that
+            # an entry not yet committed (shared) refers to. Modes are taken up front, in
+            # tenant order: no upgrade, no deadlock.
+            for tenant_id in sorted({p.tenant_id for p in batch}):
+                cursor.execute(self._lock_whole if tenant_id in due else self._lock_shared,
+                               {"key": (_ADVISORY_SPACE << 32) | (tenant_id & 0xFFFFFFFF)})
         cursor.executemany(self._insert_entry, [
             {"tenant_id": p.tenant_id, "seq": p.seq, "at": self._bind_at(p.at),
              "method": p.call.method, "path": p.call.path, "parameters": p.call.parameters,
@@ -211,14 +231,7 @@ class Journal:
         cursor.executemany(self._insert_body, [
             {"tenant_id": tenant_id, "digest": digest, "body": body}
             for (tenant_id, digest), body in bodies.items()])
-        due = []
-        with self._lock:
-            for p in batch:
-                count = self._appended.get(p.tenant_id, 0)
-                self._appended[p.tenant_id] = count + 1
-                if count % TRIM_EVERY == 0:
-                    due.append(p.tenant_id)
-        for tenant_id in dict.fromkeys(due):
+        for tenant_id in sorted(due):
             cursor.execute(self._trim, {"tenant_id": tenant_id, "keep": self.size - 1})
             cursor.execute(self._collect, {"tenant_id": tenant_id})
 
@@ -276,45 +289,89 @@ class DeferredWriter:
             fcntl.flock(files.turn, fcntl.LOCK_SH)
             fcntl.flock(files.turn, fcntl.LOCK_UN)
         with self._wake:
-            while len(self._queue) >= MAX_PENDING:  # the database is slower than the readers
-                self._wake.wait()
             if not self._holding:
                 fcntl.flock(files.pending, fcntl.LOCK_SH)
                 self._holding = True
             self._queue.append(pending)
             if self._idle or len(self._queue) >= BATCH:
                 self._wake.notify_all()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="mock-affise-journal",
-                                                daemon=True)
-                self._thread.start()
-                _watch(self)
+            self._start_writer()
+            deadline = time.monotonic() + SETTLE_SECONDS
+            while len(self._queue) > MAX_PENDING and time.monotonic() < deadline:
+                self._wake.wait(0.1)  # the database is slower than the readers: slow them
+                self._start_writer()
+
+    def _start_writer(self) -> None:
+        """Start the writer thread if there is none (call with _wake held)."""
+        if self._thread is not None:
+            return
+        thread = threading.Thread(target=self._run, name="mock-affise-journal", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had (the interpreter is stopping): write now
+            log.warning("journal: no writer thread; writing %d entries in the request",
+                        len(self._queue))
+            batch, self._queue = self._queue, []
+            self._write(batch)
+            self._release_if_done()
+            return
+        self._thread = thread
+        _watch(self)
 
     def _run(self) -> None:
-        while True:
+        try:
+            while self._next_batch():
+                pass
+        finally:  # however the thread ends, the next submit starts another
             with self._wake:
-                if not self._queue:
-                    self._idle = True
-                    self._wake.wait(IDLE_SECONDS)
-                    self._idle = False
-                    if not self._queue:  # idle: the next submit starts a new thread
-                        self._thread = None
-                        return
-                if len(self._queue) < BATCH:  # let a few more arrive: one commit for them all
-                    self._wake.wait(BATCH_WAIT_SECONDS)
-                batch, self._queue = self._queue, []
-                self._writing = True
-                self._wake.notify_all()
-            try:
-                self.journal.write_batch(batch)
-            except Exception:  # a journal that cannot be written must not stop the mock
-                log.exception("could not write %d journal entries", len(batch))
-            with self._wake:
+                if self._thread is threading.current_thread():
+                    self._thread = None
                 self._writing = False
-                if not self._queue and self._holding and self._opened is not None:
-                    fcntl.flock(self._opened.pending, fcntl.LOCK_UN)
-                    self._holding = False
                 self._wake.notify_all()
+
+    def _next_batch(self) -> bool:
+        """Commit what is queued; False once idle for IDLE_SECONDS."""
+        with self._wake:
+            if not self._queue:
+                self._idle = True
+                self._wake.wait(IDLE_SECONDS)
+                self._idle = False
+                if not self._queue:
+                    return False
+            if len(self._queue) < BATCH:  # let a few more arrive: one commit for them all
+                self._wake.wait(BATCH_WAIT_SECONDS)
+            batch, self._queue = self._queue, []
+            self._writing = True
+            self._wake.notify_all()
+        self._write(batch)
+        with self._wake:
+            self._writing = False
+            self._release_if_done()
+            self._wake.notify_all()
+        return True
+
+    def _write(self, batch: list[_Pending]) -> None:
+        try:
+            self.journal.write_batch(batch)
+        except Exception:  # a journal that cannot be written must not stop the mock
+            log.exception("could not write %d journal entries", len(batch))
+
+    def _release_if_done(self) -> None:
+        """Let go of the pending file once nothing is queued (call with _wake held)."""
+        if not self._queue and self._holding and self._opened is not None:
+            fcntl.flock(self._opened.pending, fcntl.LOCK_UN)
+            self._holding = False
+
+    def close(self) -> None:
+        """Commit what is queued (for a few seconds at most) and close the files."""
+        self.drain(timeout=2.0)
+        with self._wake:
+            opened, self._opened = self._opened, None
+            self._holding = False
+            if opened is not None and opened.pid == os.getpid():
+                opened.flag.close()
+                os.close(opened.pending)  # closing releases any lock on it
+                os.close(opened.turn)
 
     def settle(self) -> None:
         """Return once every entry any process took before this call is committed."""

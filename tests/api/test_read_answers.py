@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS
+from mock_affise import create_app
+from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, SERVER_URL, fresh_database_url
 
 KEY = {"API-Key": ADMIN_KEY}
 ALL = "/3.1/payments?date_from=2000-01-01&date_to=2100-01-01"
@@ -140,3 +144,42 @@ def test_the_cache_stays_within_its_byte_budget(make_app):
     answers = app.extensions["mock_affise"].answers
     assert 0 < answers._bytes <= 20_000
     assert _replays(app) > 0
+
+
+@pytest.mark.skipif(bool(SERVER_URL), reason="about SQLite files: the URL spells the path")
+def test_two_spellings_of_one_database_file_share_their_change_count(tmp_path, monkeypatch):
+    database = tmp_path / "one.db"
+    (tmp_path / "alias.db").symlink_to(database)
+    monkeypatch.chdir(tmp_path)
+    spellings = [f"sqlite:///{database}", "sqlite:///alias.db",
+                 f"sqlite:///file:{database}?uri=true"]
+    apps = [create_app({"DATABASE_URL": url}) for url in spellings]
+    try:
+        clients = [app.test_client() for app in apps]
+        for client in clients[1:]:  # each keeps an answer
+            client.get("/3.1/payments/2925", headers=KEY)
+            client.get("/3.1/payments/2925", headers=KEY)
+        clients[0].post("/3.1/payments/2925", headers=KEY, data={"comment": "from the first"})
+        for client in clients[1:]:
+            seen = client.get("/3.1/payments/2925", headers=KEY).json["payment"]["comment"]
+            assert seen == "from the first"
+    finally:
+        for app in apps:
+            app.extensions["mock_affise"].db.dispose()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count files")
+def test_disposing_an_app_closes_the_files_beside_its_database(tmp_path):
+    def build_and_dispose(number: int) -> None:
+        app = create_app({"DATABASE_URL": fresh_database_url(tmp_path / f"{number}.db")})
+        client = app.test_client()
+        client.get("/3.1/payments/2921", headers=KEY)
+        client.post("/3.1/payments/2925", headers=KEY, data={"comment": "x"})
+        client.get("/_mock/requests", headers=KEY)
+        app.extensions["mock_affise"].db.dispose()
+
+    build_and_dispose(0)
+    before = len(os.listdir("/proc/self/fd"))
+    for number in range(1, 11):
+        build_and_dispose(number)
+    assert len(os.listdir("/proc/self/fd")) <= before
