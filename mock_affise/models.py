@@ -141,11 +141,6 @@ class Conversion(Base):
         Index("ix_conversions_payable", "tenant_id", "payment_id", "affiliate_id", "currency",
               "created_at"),
         Index("ix_conversions_created", "tenant_id", "created_at"),
-        # An invoice's conversions in order: reading one invoice (or a page of them) searches
-        # here instead of scanning the tenant's conversions through ix_conversions_created,
-        # which SQLite's planner picked for the ORDER BY (140 us a read at 2,000 conversions,
-        # growing with the network; 4 us now).
-        Index("ix_conversions_invoice", "tenant_id", "payment_id", "created_at", "id"),
     )
 
     tenant_id: Mapped[int] = mapped_column(primary_key=True)

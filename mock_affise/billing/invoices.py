@@ -107,8 +107,12 @@ def _page_statements() -> dict[str, Select]:
         "codes": select(Currency.id, Currency.code).where(
             Currency.tenant_id == tenant, Currency.id.in_(bindparam("currency_ids",
                                                                     expanding=True))),
-        "conversions": select(Conversion.payment_id, Conversion.id).where(*billed)
-        .order_by(Conversion.payment_id, Conversion.created_at, Conversion.id),
+        # No ORDER BY: with one, SQLite's planner walks every conversion of the tenant by
+        # ix_conversions_created (140 us an invoice at 2,000 conversions, growing with the
+        # network) instead of searching ix_conversions_payable by invoice; load_invoices sorts.
+        # (An index made for this order took generation's plans with it: 0.4 s became 6 s.)
+        "conversions": select(Conversion.payment_id, Conversion.created_at, Conversion.id)
+        .where(*billed),
         # details: conversions grouped by offer and payout, with the offer's title
         "costs": select(Conversion.payment_id, Conversion.offer_id, Conversion.payouts,
                         func.count(), Offer.title)
@@ -135,7 +139,8 @@ def load_invoices(session: Session, tenant_id: int, payments: list[Payment]) -> 
         "tenant_id": tenant_id, "currency_ids": sorted({p.currency_id for p in payments})}).all())
     invoices = {p.id: Invoice(p, codes.get(p.currency_id, "")) for p in payments}
     arguments = {"tenant_id": tenant_id, "ids": ids}
-    for payment_id, conversion_id in connection.execute(statements["conversions"], arguments):
+    for payment_id, _, conversion_id in sorted(connection.execute(statements["conversions"],
+                                                                  arguments)):
         invoices[payment_id].conversion_ids.append(conversion_id)
     for payment_id, offer_id, payout, count, title in connection.execute(statements["costs"],
                                                                           arguments):
