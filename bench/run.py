@@ -7,7 +7,7 @@ Figures (targets from issue 6, on a 2-core machine):
   throughput      GET /3.1/payments/{id} and GET /3.1/payments (100 invoices a page) under
                   `serve --workers 2` against a bare Flask app answering same-size JSON under the
                   same gunicorn settings (bench/bare_app.py); wrk, keep-alive, 8 connections,
-                  2 threads, --latency; 3 rounds of 4 s, bare and mock alternating, medians;
+                  2 threads, --latency; 5 rounds of 4 s, bare and mock alternating, medians;
                   ratio = mock req/s / bare req/s, p99 from wrk. For reference (no target):
                   the same GET with the key in the query string, which the mock never
                   replays from its answer cache, so every call is rendered afresh.
@@ -533,7 +533,7 @@ def fresh_copies(seeded: Path, path: Path) -> Iterator[tuple[Any, Callable[[], N
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
