@@ -25,7 +25,7 @@ CASES = [
     ("deep brackets", "POST", "/3.1/payments/generate",
      {"data": {"a[1][2][3][4][5][6][7]": "1"}}, 400, "a: nested deeper than 5 levels"),
     ("deep JSON", "POST", "/3.1/payments/generate", {"json": {"a": [[[[[[[[1]]]]]]]]}}, 400,
-     "body[a][0][0][0][0][0][0]: nested deeper than 5 levels"),
+     "a[0][0][0][0][0][0]: nested deeper than 5 levels"),
     ("array and scalar mixed", "POST", "/3.1/payments/bulk-delete",
      {"data": b"ids=1&ids[0]=2", "content_type": FORM}, 400,
      "ids: mixes array and single-value forms"),

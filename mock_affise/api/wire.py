@@ -142,7 +142,9 @@ def parse_json_body(data: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("JSON body must be an object of parameters")
     body = {k: v for k, v in body.items() if k.lower() != KEY_NAME}
-    return _check_json(body, "body")
+    # Paths name the parameter as a form would (note, ids[0]): the message is the same
+    # whichever encoding the client sends.
+    return {str(k): _check_json(v, str(k), 1) for k, v in body.items()}
 
 
 def _reject_constant(name: str) -> Any:

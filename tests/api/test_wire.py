@@ -330,3 +330,13 @@ def test_no_stack_trace_leaks_on_a_malformed_json_body(admin):
     assert response.content_type == "application/json"
     assert response.get_json()["message"].startswith("Malformed JSON body: ")
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_a_nul_character_is_refused_with_the_same_text_in_a_form_and_in_json(admin):
+    as_form = admin.post("/3.1/payments/generate", data={"date": "2024-06-15", "note": "a\x00"})
+    as_json = admin.post("/3.1/payments/generate", json={"date": "2024-06-15", "note": "a\x00"})
+    assert as_form.status_code == as_json.status_code == 400
+    assert as_form.json["message"] == as_json.json["message"] == \
+        "note: must not contain NUL characters"
+    nested = admin.post("/3.1/payments/generate", json={"ids": ["1", "\x00"]})
+    assert nested.json["message"] == "ids[1]: must not contain NUL characters"
