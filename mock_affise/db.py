@@ -328,6 +328,11 @@ class Database:
         self.engine.dispose()
 
 
+def driver_connection(session: Session) -> Any:
+    """Return the driver's own connection under session's transaction (see Database.raw)."""
+    return session.connection().connection.driver_connection
+
+
 def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
     """Load the tenant row for update: every write on a tenant runs after the one before it.
 

@@ -19,11 +19,10 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..clock import tenant_now
-from ..db import Database, lock_tenant
+from ..db import Database, driver_connection, lock_tenant
 from ..effects import collected
 from ..errors import AffiseError, Forbidden, ServerError, Unauthorized
 from ..harness import faults, journal
-from ..harness.journal import driver_connection
 from ..models import Affiliate, FaultRule, Manager, Tenant
 from .answers import REQUEST_KEY, TICKET, Ticket
 from .params import Params, load

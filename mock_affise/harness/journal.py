@@ -213,11 +213,6 @@ class Journal:
             cursor.execute(self._collect, {"tenant_id": tenant_id})
 
 
-def driver_connection(session: Session) -> Any:
-    """Return the driver's connection under session's transaction."""
-    return session.connection().connection.driver_connection
-
-
 def entries(session: Session, tenant_id: int, size: int, method: str | None = None,
             path: str | None = None, status: int | None = None, since: datetime | None = None,
             limit: int | None = None) -> list[dict[str, Any]]:
