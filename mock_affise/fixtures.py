@@ -31,6 +31,7 @@ from .models import (
     Tenant,
 )
 from .money import MoneyError, eight, parse_money, plain
+from .numbers import NumberError, parse_int
 
 SECTIONS = (
     "now",
@@ -157,13 +158,10 @@ class _Reader:
 
 
 def _int(value: Any) -> int:
-    # At most 18 digits whether it came as text or as a JSON number: ids are 64-bit columns.
-    if isinstance(value, bool) or not isinstance(value, int | str) or \
-            not re.fullmatch(r"-?\d+", str(value)):
-        raise ValueError(f"must be an integer, got {value!r}")
-    if not re.fullmatch(r"-?\d{1,18}", str(value)):
-        raise ValueError(f"must be an integer of at most 18 digits, got {value!r}")
-    return int(value)
+    try:
+        return parse_int(value)
+    except NumberError as exc:
+        raise ValueError(f"{exc}, got {value!r}") from None
 
 
 def _positive_int(value: Any) -> int:

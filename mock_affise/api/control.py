@@ -32,7 +32,7 @@ from ..harness import faults, journal, snapshots, tenants
 from ..models import GenerationReport, Tenant
 from .endpoint import database, resolve_key
 from .params import EARLIEST, LATEST
-from .wire import KEY_NAME, api_key, json_response, parse_json_body
+from .wire import KEY_NAME, api_key, json_response, parse_json_body, read_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 TOKEN_HEADER = "X-Mock-Control-Token"
@@ -74,7 +74,7 @@ def _settle_journal() -> None:
 
 def _body() -> Any:
     """The JSON (or YAML) body of a control call; {} when there is none."""
-    data = request.get_data(cache=True)
+    data = read_body(request)
     if not data.strip():
         return {}
     if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):

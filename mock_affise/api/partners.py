@@ -14,6 +14,7 @@ from ..money import number, plain
 from ..network import Page, partners
 from ..network.bindings import BindingRequest
 from ..network.partners import Partner, PartnerQuery
+from ..numbers import is_index
 from .endpoint import ADMIN, MANAGERS, Call, endpoint
 from .params import Choice, Day, Flag, Int, ListOf, Money, Params, Scalar, Text
 
@@ -40,7 +41,7 @@ class Bindings(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any,
                      **kwargs: Any) -> list[tuple[str, Any]]:
         if isinstance(value, dict):
-            if not all(str(k).isdigit() for k in value):
+            if not all(is_index(k, signed=False) for k in value):
                 raise MarshmallowError("must be an array of payment systems")
             return [(str(k), value[k]) for k in sorted(value, key=int)]
         if isinstance(value, list):
