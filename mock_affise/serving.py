@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,21 @@ def bind_address(host: str, port: int) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"{host}:{port}"
+
+
+def listen_error(host: str, port: int) -> OSError | None:
+    """Return the error gunicorn would meet listening on host and port, or None."""
+    address = host.strip("[]")
+    # The socket gunicorn would make: IPv6 for an IPv6 literal, else IPv4; SO_REUSEADDR, so a
+    # port left in TIME_WAIT by an earlier run counts as free, as it does for gunicorn.
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((address, port))
+    except OSError as exc:
+        return exc
+    return None
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
