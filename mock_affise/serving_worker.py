@@ -9,6 +9,7 @@ holds a few bytes of buffer, never a thread; waitress closes it after IDLE_SECON
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -53,6 +54,7 @@ class WaitressWorker(Worker):
 
     def run(self) -> None:
         """Accept and answer until told to stop, then finish the calls already received."""
+        self._log_through_gunicorn()
         connections: dict[int, Any] = {}
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(THREADS)
@@ -65,6 +67,15 @@ class WaitressWorker(Worker):
             server.accepting = False
         self._finish(connections)
         dispatcher.shutdown(cancel_pending=True, timeout=1)
+
+    def _log_through_gunicorn(self) -> None:
+        """Send waitress's warnings to gunicorn's error log, formatted as gunicorn's own."""
+        waitress = logging.getLogger("waitress")
+        waitress.handlers = list(self.log.error_log.handlers)
+        waitress.setLevel(logging.WARNING)
+        waitress.propagate = False
+        # A request waiting for a free thread is the design, not a problem worth a line per call.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     def _server(self, sock: Any, connections: dict[int, Any],
                 dispatcher: ThreadedTaskDispatcher) -> WSGIServer:
