@@ -50,7 +50,9 @@ def _typed(kind: type) -> Parser:
     return parse
 
 
-def _bounded(low: int, high: int | None, what: str) -> Parser:
+def bounded_integer(low: int, high: int | None, what: str) -> Parser:
+    """Return a parser of whole numbers from low to high (None: no upper bound)."""
+
     def parse(raw: Any) -> int:
         try:
             number = int(str(raw).strip())
@@ -105,13 +107,13 @@ _EMPTY_REFUSED = frozenset({"CONTROL_TOKEN"})
 # What `serve` adds: where it listens and how many processes answer.
 _SERVE_SETTINGS: dict[str, tuple[Any, Parser]] = {
     "HOST": (DEFAULT_HOST, _host),
-    "PORT": (DEFAULT_PORT, _bounded(0, 65535, "a port number")),
-    "WORKERS": (DEFAULT_WORKERS, _bounded(1, None, "a number of workers")),
+    "PORT": (DEFAULT_PORT, bounded_integer(0, 65535, "a port number")),
+    "WORKERS": (DEFAULT_WORKERS, bounded_integer(1, None, "a number of workers")),
     "DATABASE_URL": (SERVE_DATABASE_URL, _database_url),
 }
 _EXPORT_SETTINGS: dict[str, tuple[Any, Parser]] = {
     "DATABASE_URL": (SERVE_DATABASE_URL, _database_url),
-    "TENANT": (None, _bounded(1, None, "a tenant id")),
+    "TENANT": (None, bounded_integer(1, None, "a tenant id")),
 }
 
 

@@ -97,11 +97,15 @@ class ServerProcess:
         match = re.search(rf"^{re.escape(label)}: (.*)$", self.stdout, re.MULTILINE)
         return match.group(1) if match else None
 
+    def banner_url(self) -> str | None:
+        """Return the URL the banner names, or None before it is printed."""
+        match = re.search(rf"^{re.escape(self.banner_text)} (\S+)$", self.stdout, re.MULTILINE)
+        return match.group(1) if match else None
+
     @property
     def url(self) -> str | None:
         """The URL the banner names, or None before it is printed."""
-        match = re.search(rf"^{re.escape(self.banner_text)} (\S+)$", self.stdout, re.MULTILINE)
-        return match.group(1) if match else None
+        return self.banner_url()
 
     @property
     def admin_key(self) -> str | None:
@@ -111,20 +115,21 @@ class ServerProcess:
     @property
     def host_port(self) -> tuple[str, int]:
         """The host and port the banner names."""
-        if self.url is None:
+        url = self.banner_url()
+        if url is None:
             raise RuntimeError(f"no {self.banner_text!r} line yet")
-        host, port = self.url.split("://", 1)[1].rsplit(":", 1)
+        host, port = url.split("://", 1)[1].rsplit(":", 1)
         return host.strip("[]"), int(port)
 
     def wait_for_banner(self, seconds: float) -> bool:
         """Wait until the banner (and mock-affise's key line) is out; False on exit or timeout."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and self.process.poll() is None:
-            if self.url is not None and (self.banner_text != SERVE_BANNER
-                                         or self.admin_key is not None):
+            if self.banner_url() is not None and (self.banner_text != SERVE_BANNER
+                                                  or self.line(KEY_LINE) is not None):
                 return True
             time.sleep(0.02)
-        return self.url is not None and self.process.poll() is None
+        return self.banner_url() is not None and self.process.poll() is None
 
     def stop(self) -> int:
         """Stop the server gracefully (SIGTERM), forcibly after a while; return its exit status."""
