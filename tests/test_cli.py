@@ -65,6 +65,18 @@ def keyless_fixture(path: Path) -> Path:
     return path
 
 
+def served_once_from_a_keyless_fixture(start, tmp_path: Path) -> tuple[Path, str, str]:
+    """Serve a new database seeded from a keyless fixture, stop; return file, URL, admin key."""
+    database = tmp_path / "mock.db"
+    url = f"sqlite:///{database}"
+    port = free_port()
+    first = start("--port", str(port), "--database", url,
+                  "--fixtures", str(keyless_fixture(tmp_path / "keyless.json")), port=port)
+    invented_key = first.admin_key
+    assert first.stop() == 0
+    return database, url, invented_key
+
+
 # ----------------------------------------------------------------------------- serve
 
 
@@ -89,13 +101,7 @@ def test_serve_prints_its_url_and_an_admin_key_that_works(start, tmp_path):
 
 @pytest.mark.serve
 def test_restart_on_the_same_file_reuses_the_data(start, tmp_path):
-    database = tmp_path / "mock.db"
-    url = f"sqlite:///{database}"
-    port = free_port()
-    first = start("--port", str(port), "--database", url,
-                  "--fixtures", str(keyless_fixture(tmp_path / "keyless.json")), port=port)
-    invented_key = first.admin_key
-    assert first.stop() == 0
+    database, url, invented_key = served_once_from_a_keyless_fixture(start, tmp_path)
 
     port = free_port()
     second = start("--port", str(port), "--database", url, "--fixtures", str(DEFAULT_FIXTURE),
@@ -174,13 +180,8 @@ def test_an_empty_environment_variable_counts_as_unset(start, tmp_path):
 
 @pytest.mark.serve
 def test_serve_fresh_starts_again_from_the_fixture(start, tmp_path):
-    database = tmp_path / "mock.db"
-    url = f"sqlite:///{database}"
-    port = free_port()
-    first = start("--port", str(port), "--database", url,
-                  "--fixtures", str(keyless_fixture(tmp_path / "keyless.json")), port=port)
-    assert first.admin_key != ADMIN_KEY
-    assert first.stop() == 0
+    database, url, invented_key = served_once_from_a_keyless_fixture(start, tmp_path)
+    assert invented_key != ADMIN_KEY
     stale = tmp_path / "mock.db-mock-stale"  # a side file a crashed server could leave
     stale.write_text("")
 
