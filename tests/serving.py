@@ -14,7 +14,9 @@ import pytest
 
 from mock_affise.testing_server import ServerProcess, mock_affise_command
 
-READY_SECONDS = 15
+# Only a bound on a hang: a busy machine may take a while to seed a large fixture before the
+# banner, and a healthy server is never waited for longer than it needs.
+READY_SECONDS = 60
 
 __all__ = ["Server", "clean_environment", "free_port", "http_get", "mock_affise_command",
            "start"]
