@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..config import SERVE_DATABASE_URL, ConfigError, serve_settings
+from ..config import ENV_PREFIX, SERVE_DATABASE_URL, ConfigError, serve_settings
 from . import EXIT_OK, EXIT_PROBLEMS, UsageError, cannot_use, shown
 from .documents import fixture_problems
 
@@ -48,6 +48,12 @@ def serve_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             print(f"mock-affise: not serving: {fixtures} is not a valid fixture", file=sys.stderr)
             return EXIT_PROBLEMS
 
+    # Before _prepare, which would create the database file for a server that cannot start.
+    problem = _listen_problem(host, port)
+    if problem is not None:
+        print(f"mock-affise: not serving: {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
     prepared = _prepare(settings, memory)
     if prepared is None:
         return EXIT_PROBLEMS
@@ -64,6 +70,22 @@ def serve_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     serve(app_factory, host, port, workers, preload=memory, when_ready=announce)
     return EXIT_OK
+
+
+def _listen_problem(host: str, port: int) -> str | None:
+    """Say why serve cannot listen on host and port, and which option to change; else None."""
+    import errno
+
+    from ..serving import bind_address, listen_error
+
+    error = listen_error(host, port)
+    if error is None:
+        return None
+    if error.errno == errno.EADDRINUSE:
+        return (f"port {port} is already in use on {host}; pick another port with --port or "
+                f"{ENV_PREFIX}PORT (0 picks any free one)")
+    return (f"cannot listen on {bind_address(host, port)}: {error.strerror or error}; check "
+            f"--host ({ENV_PREFIX}HOST) and --port ({ENV_PREFIX}PORT)")
 
 
 def database_files(url: str) -> list[Path]:
