@@ -216,7 +216,7 @@ def endpoint(roles: frozenset[str], write: bool = False,
                 if tenant is None:  # dropped meanwhile
                     raise Unauthorized()
             outcome.call = Call(session, tenant, principal, outcome.params, tenant_now(tenant),
-                                bool(settings["STRICT"]), settings, schema=params)
+                                bool(settings["STRICT"]), settings, schema=handle.params)
             outcome.body = view(outcome.call, **path)
             outcome.effects = collected(session)
 
