@@ -137,14 +137,16 @@ def query(name: str, value: Schema, *, required: bool = False, description: str 
     return {**parameter, **extra}
 
 
-def query_list(name: str, items: Schema, description: str = "") -> Schema:
+def query_list(name: str, items: Schema, description: str = "", required: bool = False
+               ) -> Schema:
     """An array query parameter in Affise's documented form, name[]=a&name[]=b.
 
     The mock reads name[0]=a&name[1]=b and the Go SDK's repeated name=a&name=b the same way.
     """
     note = ("Also read as name[0]=a&name[1]=b (index order) or repeated name=a&name=b. "
             + description).strip()
-    return query(f"{name}[]", array(items), description=note, style="form", explode=True)
+    return query(f"{name}[]", array(items), required=required, description=note, style="form",
+                 explode=True)
 
 
 def path(name: str, value: Schema, description: str = "", examples: list | None = None

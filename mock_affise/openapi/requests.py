@@ -36,12 +36,12 @@ from .blocks import (
     money_in,
     path,
     query,
+    query_list,
     text,
 )
 
 QUERY, BODY = "query", "body"
 Note = str | Schema  # a description, or keywords (examples...) merged into the value schema
-ARRAY_NOTE = "Also read as name[0]=a&name[1]=b (index order) or repeated name=a&name=b."
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,9 @@ def _with_note(value: Schema, note: Note | None) -> Schema:
         return {**value, **note}
     if not note:
         return value
-    return {**value, "description": f"{value.get('description', '')} {note}".strip()}
+    own = value.get("description", "")
+    own = own if not own or own.endswith(".") else own + "."
+    return {**value, "description": f"{own} {note}".strip()}
 
 
 def query_parameters(schema: type[Params], request: Request) -> list[Schema]:
@@ -143,9 +145,7 @@ def query_parameters(schema: type[Params], request: Request) -> list[Schema]:
         if f.load_default is not missing and not callable(f.load_default):
             value["default"] = f.load_default
         if isinstance(f, ListOf):
-            result.append(query(f"{name}[]", value, required=f.required,
-                                description=f"{ARRAY_NOTE} {note or ''}".strip(),
-                                style="form", explode=True))
+            result.append(query_list(name, value["items"], note or "", required=f.required))
         else:
             result.append(query(name, value, required=f.required, description=note or "",
                                 blank=blank_is_absent(f)))
