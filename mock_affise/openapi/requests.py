@@ -171,9 +171,8 @@ def form_encoding(schema: type[Params]) -> Schema:
 def path_parameters(rule: Rule, ids: Mapping[str, tuple[str, list[int]]]) -> list[Schema]:
     """The rule's path parameters: integer ids described by ids (name: (what, examples))."""
     result = []
-    for name in re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule.rule):
-        converter = rule._converters[name]
-        if not isinstance(converter, IntegerConverter):
+    for converter, name in re.findall(r"<(?:([^:>]+):)?([^>]+)>", rule.rule):
+        if not issubclass(rule.map.converters[converter or "default"], IntegerConverter):
             raise TypeError(f"{rule.rule}: describe the {name} path parameter")
         what, examples = ids[name]
         result.append(path(name, integer(minimum=0), f"The {what}'s id", examples))

@@ -115,8 +115,8 @@ def test_path_parameters_are_the_rules_arguments(app, document):
         assert set(in_path) == set(rule.arguments), rule.rule
         for name, parameter in in_path.items():
             assert parameter["required"] is True
-            converter = type(rule._converters[name]).__name__
-            expected = "integer" if "Integer" in converter or "Id" in converter else "string"
+            converter = re.search(rf"<(?:([^:>]+):)?{name}>", rule.rule).group(1)
+            expected = "integer" if converter == "int" else "string"
             assert parameter["schema"]["type"] == expected, (rule.rule, name)
 
 
