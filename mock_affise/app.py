@@ -46,6 +46,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create and wire the Flask app (see mock_affise.create_app)."""
     from .api import register_blueprints
     from .fixtures import prepare_database
+    from .openapi.view import blueprint as openapi_blueprint
 
     settings = load_settings(config)
     app = Flask("mock_affise", static_folder=None)  # no static files: no /static/ route
@@ -61,6 +62,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mock_affise"] = state
     prepare_database(db, settings)
     register_blueprints(app)
+    app.register_blueprint(openapi_blueprint)
     _register_error_handlers(app, settings)
     app.wsgi_app = FastReads(app.wsgi_app, db, state.journal, state.answers)  # type: ignore
     return app

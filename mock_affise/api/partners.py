@@ -224,10 +224,10 @@ def render_partner(partner: Partner) -> dict[str, Any]:
 
 
 @blueprint.get("/3.0/admin/partners")
-@endpoint(MANAGERS)
+@endpoint(MANAGERS, params=PartnerListParams)
 def partner_list(call: Call) -> dict[str, Any]:
     """List partners with filters, order and pagination."""
-    params = call.load(PartnerListParams())
+    params = call.load()
     query = PartnerQuery(
         ids=params.get("id"), status=params.get("status"), search=params.get("search"),
         managers=params.get("manager"), updated_since=params.get("updated_at"),
@@ -243,24 +243,24 @@ def partner_list(call: Call) -> dict[str, Any]:
 @endpoint(MANAGERS)
 def partner_get(call: Call, partner_id: int) -> dict[str, Any]:
     """Show one partner."""
-    call.load(Params())
+    call.load()
     partner = partners.get_partner(call.session, call.tenant.id, call.now, partner_id)
     return {"status": 1, "partner": render_partner(partner)}
 
 
 @blueprint.post("/3.0/admin/partner")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=NewPartnerParams)
 def partner_create(call: Call) -> dict[str, Any]:
     """Add a partner."""
-    params = call.load(NewPartnerParams())
+    params = call.load()
     partner = partners.create_partner(call.session, call.tenant, call.now, params)
     return {"status": 1, "partner": render_partner(partner)}
 
 
 @blueprint.post("/3.0/admin/partner/<int:partner_id>")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=PartnerFields)
 def partner_edit(call: Call, partner_id: int) -> dict[str, Any]:
     """Edit a partner, its payment systems included."""
-    params = call.load(PartnerFields())
+    params = call.load()
     partner = partners.edit_partner(call.session, call.tenant, call.now, partner_id, params)
     return {"status": 1, "partner": render_partner(partner)}
