@@ -44,7 +44,7 @@ class MockState:
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create and wire the Flask app (see mock_affise.create_app)."""
     from .api import register_blueprints
-    from .fixtures import prepare_database
+    from .harness.tenants import prepare_database
 
     settings = load_settings(config)
     app = Flask("mock_affise", static_folder=None)  # no static files: no /static/ route
