@@ -16,8 +16,8 @@ from mock_affise import cli, create_app
 from mock_affise.db import Database
 from mock_affise.fixtures import (
     FixtureError,
-    document,
     create_tenant,
+    document,
     export_tenant,
     read_document,
     validate,
