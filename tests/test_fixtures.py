@@ -19,6 +19,7 @@ from mock_affise.fixtures import (
     create_tenant,
     document,
     export_tenant,
+    fixture_json_schema,
     read_document,
     validate,
 )
@@ -606,3 +607,30 @@ def test_the_size_rule_is_the_same_for_fixture_files(tmp_path, three_items, dump
         create_app({"DATABASE_URL": "sqlite://", "FIXTURES": str(path)})
 
     assert caught.value.problems == ["offers: more than 3 items"]
+
+
+# ----------------------------------------------------------------------------- JSON Schema
+
+
+def test_the_json_schema_accepts_the_default_fixture_and_refuses_a_misspelt_key(
+        default_document):
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(fixture_json_schema())
+    misspelt = copy.deepcopy(default_document)
+    misspelt["conversions"][0]["hold_untill"] = misspelt["conversions"][0].pop("hold_until", None)
+
+    assert list(validator.iter_errors(default_document)) == []
+    assert [list(e.path) for e in validator.iter_errors(misspelt)] == [["conversions", 0]]
+
+
+def test_the_exported_json_schema_describes_an_export_exactly(build, tmp_path):
+    from jsonschema import Draft202012Validator
+
+    exported = first_export(database_of(build(write_json(tmp_path / "base.json",
+                                                         base_document()))))
+    validator = Draft202012Validator(fixture_json_schema(exported=True))
+
+    assert list(validator.iter_errors(exported)) == []
+    exported["payments"][0]["status"] = "1"  # loading reads it; export never writes it
+    assert {tuple(e.path) for e in validator.iter_errors(exported)} == {("payments", 0, "status")}
