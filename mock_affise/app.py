@@ -45,7 +45,7 @@ class MockState:
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create and wire the Flask app (see mock_affise.create_app)."""
     from .api import register_blueprints
-    from .fixtures import prepare_database
+    from .harness.tenants import prepare_database
     from .openapi.view import blueprint as openapi_blueprint
 
     settings = load_settings(config)
