@@ -20,6 +20,10 @@ _SETTINGS: dict[str, tuple[Any, Any]] = {
     "JOURNAL_SIZE": (1000, int),
     "READ_CACHE_BYTES": (32 * 1024 * 1024, int),
     "SEED": (True, "bool"),
+    # Flood limits of the control plane: past them a create answers 409 naming the setting.
+    "MAX_TENANTS": (1000, int),
+    "MAX_SNAPSHOTS": (100, int),
+    "MAX_FAULT_RULES": (100, int),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -72,6 +76,9 @@ def load_settings(
         raise ConfigError("JOURNAL_SIZE: must be a positive number of entries")
     if settings["READ_CACHE_BYTES"] is not None and settings["READ_CACHE_BYTES"] < 0:
         raise ConfigError("READ_CACHE_BYTES: must be zero (no cache) or a number of bytes")
+    for name in ("MAX_TENANTS", "MAX_SNAPSHOTS", "MAX_FAULT_RULES"):
+        if settings[name] < 1:
+            raise ConfigError(f"{name}: must be a positive number")
     if settings["GENERATION_DELAY"] < 0:
         raise ConfigError("GENERATION_DELAY: must be zero or a positive number of seconds")
     return settings

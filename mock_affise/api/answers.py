@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..callers import caller_statement
 from ..clock import clock_time
 from ..db import Database
 from ..harness.journal import Entry, Journal
-from ..models import Affiliate, FaultRule, Manager, Tenant
+from ..models import Tenant
 
 # environ keys: the request's cache key, set below Flask for a request whose answer may be
 # kept; and the endpoint's ticket for the answer it rendered, when it may be replayed.
@@ -121,17 +122,20 @@ class FastReads:
 
     def __init__(self, app: Callable, db: Database, journal: Journal, cache: AnswerCache) -> None:
         self.app, self.db, self.journal, self.cache = app, db, journal, cache
-        tenants, rules = Tenant.__table__, FaultRule.__table__
-        holder_sql = (
-            "SELECT t.id, t.data_version, t.clock_frozen, t.clock_base, t.clock_anchor,"
-            f" EXISTS (SELECT 1 FROM {rules.name} r WHERE r.tenant_id = t.id)"
-            " FROM {holders} h JOIN " + tenants.name + " t ON t.id = h.tenant_id"
-            " WHERE h.api_key = :key")
-        self._who = db.native(" UNION ALL ".join(
-            holder_sql.format(holders=model.__table__.name) for model in (Manager, Affiliate)))
+        # The one key -> caller statement, compiled once to the driver's own SQL.
+        compiled = caller_statement().compile(dialect=db.engine.dialect)
+        self._who = str(compiled)
+        fixed = {name: bind.value for name, bind in compiled.binds.items()
+                 if name not in ("key", "method")}
+        order = compiled.positiontup if compiled.positional else None
+        self._who_params = ((lambda values: tuple({**fixed, **values}[name] for name in order))
+                            if order else (lambda values: {**fixed, **values}))
+        columns = [column.key for column in caller_statement().selected_columns]
+        self._at = {name: columns.index(name) for name in (
+            "id", "data_version", "clock_frozen", "clock_base", "clock_anchor", "live_rules")}
         dialect = db.engine.dialect
         self._holders: tuple[int, dict[str, Any]] = (-1, {})
-        clock_type = tenants.c.clock_base.type.dialect_impl(dialect)
+        clock_type = Tenant.__table__.c.clock_base.type.dialect_impl(dialect)
         self._datetime = clock_type.result_processor(dialect, None) or (lambda value: value)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -164,8 +168,10 @@ class FastReads:
                 known = self._holders = (count, {})
         with self.db.raw() as connection:
             cursor = connection.cursor()
-            cursor.execute(self._who, {"key": key})
-            row = cursor.fetchone()
+            cursor.execute(self._who, self._who_params({"key": key, "method": "GET"}))
+            found = cursor.fetchone()
+        # Only the fields a replay reads, by name: the statement's column order is its own.
+        row = None if found is None else tuple(found[at] for at in self._at.values())
         # Only keys someone holds: a stream of made-up keys must not fill the memory.
         if changes is not None and row is not None and len(known[1]) < MAX_HOLDERS:
             known[1][key] = row
@@ -173,7 +179,7 @@ class FastReads:
 
     def _replay(self, key: RequestKey) -> Answer | None:
         row = self._holder(key[0])
-        if row is None or row[5]:  # nobody's key, or fault rules to apply: Flask's work
+        if row is None or row[5]:  # nobody's key, or a live fault rule: Flask's work
             return None
         tenant_id, version, frozen, base, anchor = row[:5]
         now = clock_time(frozen, self._datetime(base), self._datetime(anchor))

@@ -14,7 +14,7 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from ..errors import AffiseError, BadRequest, PayloadTooLarge
+from ..errors import AffiseError, BadRequest, PayloadTooLarge, envelope
 
 KEY_NAME = "api-key"
 MAX_DEPTH = 5
@@ -228,6 +228,4 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 def error_response(error: AffiseError) -> Response:
     """Render an error in Affise's envelope: the text under message and under error."""
-    return json_response(
-        {"status": 2, "message": error.message, "error": error.message}, error.status_code
-    )
+    return json_response(envelope(error.message), error.status_code)
