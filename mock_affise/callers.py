@@ -49,19 +49,19 @@ def caller_statement() -> CompoundSelect:
         FaultRule.tenant_id == tenants.c.id, faults.live(bindparam("method")),
     ).exists().label("live_rules")
     managers, affiliates = Manager.__table__, Affiliate.__table__
+    # A key both a manager and an affiliate hold is the manager's.
+    held_by_manager = select(managers.c.id).where(managers.c.api_key == bindparam("key")).exists()
     by_manager = (select(managers.c.role, managers.c.id.label("manager_id"),
                          cast(null(), affiliates.c.id.type).label("affiliate_id"),
-                         *tenants.c, live_rules, literal_column("0").label("rank"))
+                         *tenants.c, live_rules)
                   .join_from(managers, tenants, managers.c.tenant_id == tenants.c.id)
                   .where(managers.c.api_key == bindparam("key")))
     by_affiliate = (select(cast(literal_column("'affiliate'"), String).label("role"),
                            cast(null(), managers.c.id.type).label("manager_id"),
-                           affiliates.c.id.label("affiliate_id"), *tenants.c, live_rules,
-                           literal_column("1").label("rank"))
+                           affiliates.c.id.label("affiliate_id"), *tenants.c, live_rules)
                     .join_from(affiliates, tenants, affiliates.c.tenant_id == tenants.c.id)
-                    .where(affiliates.c.api_key == bindparam("key")))
-    # A key both a manager and an affiliate hold is the manager's.
-    return union_all(by_manager, by_affiliate).order_by("rank")
+                    .where(affiliates.c.api_key == bindparam("key"), ~held_by_manager))
+    return union_all(by_manager, by_affiliate)
 
 
 def caller_of(row: Any) -> Caller:

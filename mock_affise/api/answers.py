@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from ..callers import caller_statement
 from ..clock import clock_time
 from ..db import Database
@@ -29,6 +31,8 @@ REQUEST_KEY = "mock_affise.request_key"
 TICKET = "mock_affise.answer_ticket"
 
 log = logging.getLogger("mock_affise")
+_REPLAY_COLUMNS = ("id", "data_version", "clock_frozen", "clock_base", "clock_anchor",
+                   "live_rules")
 MAX_HOLDERS = 10_000  # API keys whose holder a process remembers between changes
 _UNKNOWN = object()
 
@@ -122,17 +126,16 @@ class FastReads:
 
     def __init__(self, app: Callable, db: Database, journal: Journal, cache: AnswerCache) -> None:
         self.app, self.db, self.journal, self.cache = app, db, journal, cache
-        # The one key -> caller statement, compiled once to the driver's own SQL.
-        compiled = caller_statement().compile(dialect=db.engine.dialect)
+        # The one key -> caller statement, cut to what a replay reads and compiled once to
+        # the driver's own SQL with named parameters (one dict a call, no reordering).
+        caller = caller_statement().subquery()
+        replay = select(*(caller.c[name] for name in _REPLAY_COLUMNS))
+        named = db.engine.dialect
+        if named.positional:
+            named = type(named)(paramstyle="named")
+        compiled = replay.compile(dialect=named)
         self._who = str(compiled)
-        fixed = {name: bind.value for name, bind in compiled.binds.items()
-                 if name not in ("key", "method")}
-        order = compiled.positiontup if compiled.positional else None
-        self._who_params = ((lambda values: tuple({**fixed, **values}[name] for name in order))
-                            if order else (lambda values: {**fixed, **values}))
-        columns = [column.key for column in caller_statement().selected_columns]
-        self._at = {name: columns.index(name) for name in (
-            "id", "data_version", "clock_frozen", "clock_base", "clock_anchor", "live_rules")}
+        self._who_params = compiled.construct_params({"key": "", "method": "GET"})
         dialect = db.engine.dialect
         self._holders: tuple[int, dict[str, Any]] = (-1, {})
         clock_type = Tenant.__table__.c.clock_base.type.dialect_impl(dialect)
@@ -168,10 +171,8 @@ class FastReads:
                 known = self._holders = (count, {})
         with self.db.raw() as connection:
             cursor = connection.cursor()
-            cursor.execute(self._who, self._who_params({"key": key, "method": "GET"}))
-            found = cursor.fetchone()
-        # Only the fields a replay reads, by name: the statement's column order is its own.
-        row = None if found is None else tuple(found[at] for at in self._at.values())
+            cursor.execute(self._who, {**self._who_params, "key": key})
+            row = cursor.fetchone()
         # Only keys someone holds: a stream of made-up keys must not fill the memory.
         if changes is not None and row is not None and len(known[1]) < MAX_HOLDERS:
             known[1][key] = row
@@ -180,6 +181,7 @@ class FastReads:
     def _replay(self, key: RequestKey) -> Answer | None:
         row = self._holder(key[0])
         if row is None or row[5]:  # nobody's key, or a live fault rule: Flask's work
+            # (row: _REPLAY_COLUMNS in order)
             return None
         tenant_id, version, frozen, base, anchor = row[:5]
         now = clock_time(frozen, self._datetime(base), self._datetime(anchor))
