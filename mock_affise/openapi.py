@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from .errors import envelope
+
 Schema = dict[str, Any]
 
 JSON = "application/json"
@@ -206,6 +208,10 @@ ERRORS: dict[int, tuple[str, str, str]] = {
           "serves (Page Not Found)", "Resource Not Found"),
     405: ("MethodNotAllowed", "The path exists, the method does not (the Allow header lists "
           "the methods it takes)", "Method Not Allowed"),
+    409: ("LimitReached", "A flood limit of the mock is reached (MAX_TENANTS, MAX_SNAPSHOTS, "
+          "MAX_FAULT_RULES; the message names it)",
+          "Limit reached: at most 100 fault rules per tenant (setting MAX_FAULT_RULES, "
+          "environment MOCK_AFFISE_MAX_FAULT_RULES)"),
     413: ("PayloadTooLarge", "The body exceeds MAX_BODY_BYTES or has too many parts",
           "Request Entity Too Large"),
     500: ("ServerError", "Must never happen; no stack trace ever leaks",
@@ -216,7 +222,7 @@ ERRORS: dict[int, tuple[str, str, str]] = {
 def _error_response(description: str, message: str) -> Schema:
     return {"description": description, "content": {JSON: {
         "schema": schema("Error"),
-        "example": {"status": 2, "message": message, "error": message}}}}
+        "example": envelope(message)}}}
 
 
 def ok_response(value: Schema, description: str = "Success",
@@ -896,6 +902,16 @@ CONTROL_TAG = "control plane"
 TOKEN_ERRORS = (401, 403, 500)
 
 
+CONTROL_PAGINATION = obj({"page": integer(), "limit": integer(), "total": integer()})
+
+
+def _page_query() -> list[Schema]:
+    """?page=&limit= of a paged control list."""
+    return [query("page", integer(minimum=1, maximum=10**9)),
+            query("limit", integer(minimum=1, maximum=1000,
+                                   description="Items a page (100 when not given)"))]
+
+
 def _control_routes() -> list[tuple[str, str, Schema]]:
     """(rule, method, operation) for the routes served at /_mock{rule} and per tenant."""
     result = ok_response(schema("Result"))
@@ -936,6 +952,8 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
         "GetPayment": link("getPayment", {"path.payment_id": "$response.body#/payments/0/id"}),
     }
     body_errors = (400, 413)
+    page_query = _page_query()
+    control_pagination = CONTROL_PAGINATION
     return [
         ("/keys", "get", operation("getKeys", "The tenant's id and API keys", tag=CONTROL_TAG,
                                    ok=ok_response(schema("TenantKeys")), errors=())),
@@ -950,13 +968,15 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
             ok=ok_response(schema("ExportedFixture"), links=export_links), errors=())),
         ("/snapshots", "post", operation(
             "saveSnapshot", "Save a named checkpoint (replacing one of that name)",
-            tag=CONTROL_TAG, errors=body_errors,
+            tag=CONTROL_TAG, errors=(*body_errors, 409),
             body=json_body(loose({"name": text(minLength=1, maxLength=255)}, required=["name"]),
                            required=True),
             ok=ok_response(success(snapshot=schema("Snapshot")), links=snapshot_links))),
         ("/snapshots", "get", operation(
             "listSnapshots", "List the named checkpoints, oldest first", tag=CONTROL_TAG,
-            errors=(), ok=ok_response(success(snapshots=array(schema("Snapshot")))))),
+            errors=(400,), parameters=page_query,
+            ok=ok_response(success(snapshots=array(schema("Snapshot")),
+                                   pagination=control_pagination)))),
         ("/snapshots/{name}/restore", "post", operation(
             "restoreSnapshot", "Put the tenant back as the snapshot has it", tag=CONTROL_TAG,
             ok=result, errors=(404,), parameters=[snapshot_name])),
@@ -984,11 +1004,12 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
                                           tag=CONTROL_TAG, ok=result, errors=())),
         ("/faults", "post", operation(
             "addFault", "Add a fault rule after the existing ones", tag=CONTROL_TAG,
-            errors=body_errors, body=json_body(schema("FaultSpec"), required=True),
+            errors=(*body_errors, 409), body=json_body(schema("FaultSpec"), required=True),
             ok=ok_response(success(fault=schema("FaultRule")), links=fault_link))),
         ("/faults", "get", operation(
-            "listFaults", "The fault rules in matching order", tag=CONTROL_TAG, errors=(),
-            ok=ok_response(success(faults=array(schema("FaultRule")))))),
+            "listFaults", "The fault rules in matching order", tag=CONTROL_TAG, errors=(400,),
+            parameters=page_query, ok=ok_response(success(faults=array(schema("FaultRule")),
+                                                          pagination=control_pagination)))),
         ("/faults", "delete", operation("clearFaults", "Delete every fault rule",
                                         tag=CONTROL_TAG, ok=result, errors=())),
         ("/faults/{rule_id}", "delete", operation(
@@ -1013,7 +1034,7 @@ def _for_tenant(op: Schema, keyed: bool) -> Schema:
     errors = {int(code) for code in op["responses"] if code != "200"} | set(TOKEN_ERRORS)
     result = {**op, "parameters": [ref("parameters", "ControlToken"), *op["parameters"]]}
     if keyed:
-        errors.add(400)  # no key: 400 "Name the tenant: ..."
+        errors |= {400, 401}  # no key: 400 "Name the tenant: ..."; 401 "Unknown API key"
         result["security"] = KEYED
     else:
         errors.add(404)  # no such tenant
@@ -1041,7 +1062,7 @@ def _control_paths() -> dict[str, Schema]:
         "/_mock/tenants": {
             "post": operation(
                 "createTenant", "Make a new isolated tenant from a fixture document",
-                tag=CONTROL_TAG, security=OPEN, errors=(400, 413, *TOKEN_ERRORS),
+                tag=CONTROL_TAG, security=OPEN, errors=(400, 409, 413, *TOKEN_ERRORS),
                 parameters=[control_token], body=json_body(schema("Fixture"), yaml=True),
                 description="Without a body: the default fixture. Keys already taken, or "
                             "missing, are replaced by fresh random keys.",
@@ -1052,9 +1073,11 @@ def _control_paths() -> dict[str, Schema]:
                                          {"path.tenant_id": "$response.body#/tenant"})})),
             "get": operation(
                 "listTenants", "List the tenants with their admin keys", tag=CONTROL_TAG,
-                security=OPEN, errors=TOKEN_ERRORS, parameters=[control_token],
+                security=OPEN, errors=(400, *TOKEN_ERRORS),
+                parameters=[control_token, *_page_query()],
                 ok=ok_response(success(tenants=array(obj({
-                    "tenant": integer(), "admin": nullable(STRING)}))))),
+                    "tenant": integer(), "admin": nullable(STRING)})),
+                    pagination=CONTROL_PAGINATION))),
         },
         "/_mock/tenants/{tenant_id}": {"delete": operation(
             "deleteTenant", "Drop a tenant and everything it holds", tag=CONTROL_TAG,
