@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from .money import plain
 
@@ -24,6 +25,11 @@ class AffiseError(Exception):
         if message is not None:
             self.message = message
         super().__init__(self.message)
+
+
+def envelope(message: str) -> dict[str, Any]:
+    """Return Affise's error envelope for message: the text under message and under error."""
+    return {"status": 2, "message": message, "error": message}
 
 
 class BadRequest(AffiseError):
@@ -51,6 +57,12 @@ class Unauthorized(AffiseError):
     message = "Token is necessary"
 
 
+class UnknownKey(Unauthorized):
+    """A control call's API key that no tenant holds (Affise's routes say Token is necessary)."""
+
+    message = "Unknown API key"
+
+
 class Forbidden(AffiseError):
     status_code = 403
     message = "Auth Denied"
@@ -74,6 +86,16 @@ class MethodNotAllowed(AffiseError):
 class PayloadTooLarge(AffiseError):
     status_code = 413
     message = "Request Entity Too Large"
+
+
+class LimitReached(AffiseError):
+    """A flood limit of the mock (not Affise's): the message names the limit and its setting."""
+
+    status_code = 409
+
+    def __init__(self, what: str, limit: int, setting: str) -> None:
+        super().__init__(f"Limit reached: at most {limit} {what} (setting {setting}, "
+                         f"environment MOCK_AFFISE_{setting})")
 
 
 class ServerError(AffiseError):
