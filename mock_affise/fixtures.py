@@ -31,6 +31,7 @@ from .models import (
     Tenant,
 )
 from .money import MoneyError, eight, parse_money, plain
+from .network.keys import fresh_key, taken_keys
 
 SECTIONS = (
     "now",
@@ -595,11 +596,6 @@ def _binding_fields(reader: _Reader, raw: Any, system: dict | None, path: str) -
 # ----------------------------------------------------------------------------- seeding
 
 
-def fresh_key() -> str:
-    """Return a new random API key (32 hex characters, like Affise's)."""
-    return secrets.token_hex(16)
-
-
 def fresh_hex_id() -> str:
     """Return a new Mongo-style 24-hex id."""
     return secrets.token_hex(12)
@@ -612,15 +608,6 @@ def format_pay_acc(system: Mapping[str, Any] | None, values: Mapping[str, str]) 
     labels = {str(f["id"]): f["label"] for f in system["fields"]}
     ordered = [str(f["id"]) for f in system["fields"] if str(f["id"]) in values]
     return "\n".join(f"{labels[k]}: {values[k]}" for k in ordered)
-
-
-def taken_keys(session: Session, keys: list[str]) -> set[str]:
-    """Return which of keys some tenant already uses."""
-    if not keys:
-        return set()
-    taken = set(session.scalars(select(Manager.api_key).where(Manager.api_key.in_(keys))))
-    taken |= set(session.scalars(select(Affiliate.api_key).where(Affiliate.api_key.in_(keys))))
-    return taken
 
 
 def seed_tenant(session: Session, tenant: Tenant, document: Mapping[str, Any],

@@ -335,13 +335,17 @@ def list_requests(session, tenant):
             since = parse_timestamp(args["since"])
         except ValueError as exc:
             raise ValidationError("since", str(exc)) from exc
+    settings = _settings()
     limit = args.get("limit")
     if limit is not None and not re.fullmatch(r"[0-9]{1,9}", limit):
         raise ValidationError("limit", "must be a positive integer of at most 9 digits")
+    if limit and int(limit) > settings["JOURNAL_MAX_LIMIT"]:
+        raise ValidationError("limit", f"must be at most {settings['JOURNAL_MAX_LIMIT']}")
     size = current_app.extensions["mock_affise"].journal.size
     return {"status": 1, "requests": journal.entries(
         session, tenant.id, size, args.get("method"), args.get("path"),
-        int(status) if status else None, since, int(limit) if limit else None)}
+        int(status) if status else None, since,
+        int(limit) if limit else settings["JOURNAL_LIMIT"])}
 
 
 @route("/requests", ["DELETE"])
