@@ -129,7 +129,7 @@ class KeyHolders(RuleBasedStateMachine):
 def test_no_key_ever_has_two_holders():
     try:
         run_state_machine_as_test(KeyHolders, settings=settings(
-            max_examples=500 if LONG else 40, stateful_step_count=20 if LONG else 10,
+            max_examples=300 if LONG else 15, stateful_step_count=20 if LONG else 8,
             deadline=None, suppress_health_check=[HealthCheck.too_slow]))
     finally:
         if KeyHolders.app is not None:
