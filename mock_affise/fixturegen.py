@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from .billing.rules import CONVERSION_STATUSES, choose_bindings, format_pay_acc
+
 NOW = datetime(2024, 6, 15, 12, 0, 0)
 HISTORY_SECONDS = 182 * 86400  # conversions fall in the six months before now
 CONVERSION_PREFIX = 0x66  # conversion ids read 66000000000000000000002a
@@ -22,7 +24,6 @@ MANAGER_PREFIX = 0x5F
 ADVERTISER_PREFIX = 0x62
 FIRST_INVOICE_ID = 1001
 
-CONVERSION_STATUSES = (1, 2, 3, 5)  # approved, pending, declined, hold
 STATUS_WEIGHTS = (70, 15, 8, 7)
 INVOICE_STATUSES = (2, 1, 3, 4, -1)  # completed first: most seeded history is paid
 
@@ -355,7 +356,6 @@ def _invoices(rng: random.Random, count: int, approved: dict[tuple, list],
     Each invoice takes all the affiliate's approved conversions in that currency and month
     (whole closed months only), paid through the binding generation would pick.
     """
-    from .fixtures import format_pay_acc
 
     by_id = {s["id"]: s for s in systems}
     candidates = []
@@ -394,7 +394,6 @@ def _invoices(rng: random.Random, count: int, approved: dict[tuple, list],
 
 
 def _billing_binding(bindings: list[dict[str, Any]], currency: str) -> dict[str, Any] | None:
-    """Return the binding generation would use: the active one, else the lowest id."""
-    matching = [b for b in bindings if b["currency"] == currency]
-    active = [b for b in matching if b["active"]]
-    return (active or matching or [None])[0]
+    """Return the binding generation would use (rules.choose_bindings)."""
+    return choose_bindings(bindings, key=lambda b: b["currency"],
+                           active=lambda b: b["active"]).get(currency)

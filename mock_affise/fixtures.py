@@ -14,6 +14,15 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from .billing.rules import (
+    CONVERSION_STATUSES,
+    effectively_approved,
+    format_pay_acc,
+    invoice_revenue,
+    revenue_allowed,
+)
+from .billing.rules import INVOICE_STATUSES as PAYMENT_STATUSES
+from .billing.rules import PARTNER_STATUSES as AFFILIATE_STATUSES
 from .clock import format_timestamp, host_now, parse_timestamp
 from .config import default_fixture_path
 from .db import Database
@@ -31,6 +40,7 @@ from .models import (
     Tenant,
 )
 from .money import MoneyError, eight, parse_money, plain
+from .network.keys import fresh_key, taken_keys
 
 SECTIONS = (
     "now",
@@ -45,12 +55,7 @@ SECTIONS = (
 )
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
 CURRENCY_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
-AFFILIATE_STATUSES = ("active", "banned", "on moderation", "not active")
 MANAGER_ROLES = ("admin", "affiliate_manager")
-CONVERSION_STATUSES = (1, 2, 3, 5)
-PAYMENT_STATUSES = (-1, 1, 2, 3, 4)
-APPROVED = 1
-HOLD = 5
 INHERIT = object()  # a seeded payment without manager_id takes its affiliate's
 
 
@@ -507,10 +512,8 @@ def validate(document: Mapping[str, Any]) -> dict[str, Any]:
             billed[conversion_id] = path
             # A field the conversion itself got wrong is reported there, not again here.
             # Billed means approved then: status 1, or a hold already past its hold_until.
-            released = conversion["status"] == HOLD and conversion["hold_until"] is not None \
-                and conversion["hold_until"] <= (out["now"] or host_now())
-            if conversion["status"] is not None and conversion["status"] != APPROVED \
-                    and not released:
+            if conversion["status"] is not None and not effectively_approved(
+                    conversion["status"], conversion["hold_until"], out["now"] or host_now()):
                 reader.fail(cpath, f"conversion {conversion_id} is not approved (status 1, or "
                                    "a hold past its hold_until)")
             if item["pid"] is not None and conversion["affiliate_id"] is not None and \
@@ -545,11 +548,10 @@ def validate(document: Mapping[str, Any]) -> dict[str, Any]:
 
     # An invoice's revenue is derived (conversions + corrections) and may never be negative.
     for path, payment in payment_paths:
-        total = sum((conversions[c][1]["payouts"] or Decimal(0) for c in payment["cpa_actions"]),
-                    Decimal(0))
-        total += sum((c["revenue"] or Decimal(0) for c in out["corrections"]
-                      if c["payment_id"] == payment["id"]), Decimal(0))
-        if total < 0:
+        total = invoice_revenue(
+            (conversions[c][1]["payouts"] or Decimal(0) for c in payment["cpa_actions"]),
+            (c["revenue"] or Decimal(0) for c in out["corrections"] if c["payment_id"] == payment["id"]))
+        if not revenue_allowed(total):
             reader.fail(path, f"revenue would be negative ({plain(total)})")
     if reader.problems:
         raise FixtureError(reader.problems)
@@ -595,32 +597,9 @@ def _binding_fields(reader: _Reader, raw: Any, system: dict | None, path: str) -
 # ----------------------------------------------------------------------------- seeding
 
 
-def fresh_key() -> str:
-    """Return a new random API key (32 hex characters, like Affise's)."""
-    return secrets.token_hex(16)
-
-
 def fresh_hex_id() -> str:
     """Return a new Mongo-style 24-hex id."""
     return secrets.token_hex(12)
-
-
-def format_pay_acc(system: Mapping[str, Any] | None, values: Mapping[str, str]) -> str:
-    """Render a binding's fields as Affise's pay_acc: 'Label: value' lines in field order."""
-    if system is None:
-        return "\n".join(f"{k}: {v}" for k, v in values.items())
-    labels = {str(f["id"]): f["label"] for f in system["fields"]}
-    ordered = [str(f["id"]) for f in system["fields"] if str(f["id"]) in values]
-    return "\n".join(f"{labels[k]}: {values[k]}" for k in ordered)
-
-
-def taken_keys(session: Session, keys: list[str]) -> set[str]:
-    """Return which of keys some tenant already uses."""
-    if not keys:
-        return set()
-    taken = set(session.scalars(select(Manager.api_key).where(Manager.api_key.in_(keys))))
-    taken |= set(session.scalars(select(Affiliate.api_key).where(Affiliate.api_key.in_(keys))))
-    return taken
 
 
 def seed_tenant(session: Session, tenant: Tenant, document: Mapping[str, Any],

@@ -13,6 +13,10 @@ from typing import Any
 
 from flask import Flask
 
+from .billing.rules import CONVERSION_STATUSES, PARTNER_STATUSES, STATUS_WORDS
+from .billing.rules import INVOICE_STATUSES as INVOICE_STATUS_CODES
+from .billing.rules import PAYMENT_STATES as PAYMENT_STATE_WORDS
+
 Schema = dict[str, Any]
 
 JSON = "application/json"
@@ -329,7 +333,7 @@ def _partner() -> Schema:
         "login": nullable(STRING), "contactPerson": nullable(STRING),
         "ref_percent": nullable(STRING), "name": nullable(STRING), "notes": STRING,
         "manager": nullable(schema("Manager")),
-        "status": text(enum=["active", "banned", "on moderation", "not active"]),
+        "status": text(enum=list(PARTNER_STATUSES)),
         "level": integer(), "payment_systems": array(binding), "customFields": EMPTY_LIST,
         "balance": map_of(money, description="Keyed by currency code"),
         "offersCount": integer(), "api_key": STRING,
@@ -349,8 +353,8 @@ def _partner_pagination() -> Schema:
                optional=["next_page"])
 
 
-CONVERSION_WORDS = ["confirmed", "pending", "declined", "hold"]
-PAYMENT_STATES = ["opened", "pending", "closed"]
+CONVERSION_WORDS = list(STATUS_WORDS.values())
+PAYMENT_STATES = list(PAYMENT_STATE_WORDS)
 
 
 def _conversion_parts() -> dict[str, Schema]:
@@ -390,7 +394,7 @@ def _conversion_by_id() -> Schema:
                "properties": {**parts["partner"]["properties"], "manager": manager},
                "required": [*parts["partner"]["required"], "manager"]}
     return obj({
-        "id": HEX24, "action_id": HEX24, "status": integer(enum=[1, 2, 3, 5]),
+        "id": HEX24, "action_id": HEX24, "status": integer(enum=list(CONVERSION_STATUSES)),
         "conversion_id": HEX24, "cbid": HEX24, "currency": STRING, "offer": parts["offer"],
         "offer_id": integer(), "goal": STRING, "hold_date_expire": nullable(TIMESTAMP),
         **dict.fromkeys(("ip", "country", "country_name", "city", "isp_code", "ua", "browser",
@@ -424,7 +428,7 @@ def _fixture(exported: bool) -> Schema:
     if exported:
         ident, label, amount = integer(minimum=1), STRING, text(pattern=r"^-?\d+(\.\d{1,8})?$")
         flag, moment, day = BOOLEAN, TIMESTAMP, DAY
-        binary, conversion_status = integer(enum=[0, 1]), integer(enum=[1, 2, 3, 5])
+        binary, conversion_status = integer(enum=[0, 1]), integer(enum=list(CONVERSION_STATUSES))
         invoice_status = INVOICE_STATUS
     else:
         ident = {"type": ["integer", "string"], "pattern": r"^-?\d{1,18}$", "minimum": 1}
@@ -468,7 +472,7 @@ def _fixture(exported: bool) -> Schema:
             "role": text(enum=["admin", "affiliate_manager"]), "api_key": key}, ["id"])),
         "affiliates": section(row({
             "id": ident, "name": nullable(label), "email": label, "login": nullable(label),
-            "status": text(enum=["active", "banned", "on moderation", "not active"]),
+            "status": text(enum=list(PARTNER_STATUSES)),
             "manager_id": nullable(HEX24), "api_key": key, "ref": nullable(ident),
             "ref_percent": nullable(amount), "notes": label, "country": nullable(label),
             "contact_person": nullable(label), "created_at": moment, "updated_at": moment,
@@ -595,7 +599,7 @@ def _components() -> Schema:
 
 # ----------------------------------------------------------------------------- request bodies
 
-INVOICE_STATUSES = [-1, 1, 2, 3, 4]
+INVOICE_STATUSES = list(INVOICE_STATUS_CODES)
 INVOICE_STATUS = integer(enum=INVOICE_STATUSES,
                          description="1 waiting, 2 completed, 3 paid partly, 4 pending, "
                                      "-1 declined")
@@ -634,7 +638,7 @@ def _partner_fields(required: Iterable[str] = ()) -> Schema:
                                            "description": "ISO 3166-1 alpha-2"}),
         "login": TEXT_IN, "contact_person": TEXT_IN, "notes": TEXT_IN,
         "ref_percent": blank_or(money_in("0 to 100.")),
-        "status": blank_or(text(enum=["active", "banned", "on moderation", "not active"])),
+        "status": blank_or(text(enum=list(PARTNER_STATUSES))),
         "manager_id": {**TEXT_IN, "description": "A manager's id; empty unassigns"},
         "ref": blank_or(int_in(minimum=0, description="The referring affiliate; 0 clears it")),
         "payment_systems": blank_or(_binding_in()),
@@ -813,8 +817,7 @@ def _network_paths() -> dict[str, Schema]:
                 query("limit", integer(minimum=1, maximum=500, default=50), blank=True),
                 query("page", integer(minimum=1, default=1), blank=True),
                 query("updated_at", DAY_IN, description="Updated on or after this day", blank=True),
-                query("status", text(enum=["active", "banned", "on moderation",
-                                           "not active"]), blank=True),
+                query("status", text(enum=list(PARTNER_STATUSES)), blank=True),
                 query("search", STRING, description="In email, login and name"),
                 query_list("manager", STRING),
                 query("field", STRING, description=IGNORED["description"]),
@@ -846,7 +849,7 @@ def _network_paths() -> dict[str, Schema]:
             errors=AFFISE_ERRORS, description="Any parameter not listed here is a 400 "
             "`Method does not allow extra fields: 'NAME'`, as on Affise.",
             parameters=[
-                query_list("status", integer(enum=[1, 2, 3, 5]),
+                query_list("status", integer(enum=list(CONVERSION_STATUSES)),
                            "1 confirmed, 2 pending, 3 declined, 5 hold."),
                 query_list("partner", ID), query_list("offer", ID),
                 query_list("advertiser", STRING), query_list("country", STRING),

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from sqlalchemy import select, text
 
+from ..billing.rules import generation_delay
 from ..clock import (
     advance_clock,
     format_timestamp,
@@ -405,10 +406,8 @@ CONFIG_KEYS = ("generation_delay_seconds",)
 
 
 def _config(tenant: Tenant) -> dict[str, Any]:
-    delay = (tenant.settings or {}).get("generation_delay_seconds")
-    if delay is None:
-        delay = _settings()["GENERATION_DELAY"]
-    return {"status": 1, "config": {"generation_delay_seconds": int(delay)}}
+    delay = generation_delay(tenant.settings, _settings()["GENERATION_DELAY"])
+    return {"status": 1, "config": {"generation_delay_seconds": delay}}
 
 
 @route("/config", ["GET"])

@@ -18,6 +18,8 @@ from flask import Request, Response, current_app, request
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from ..billing.reports import GenerationRefused
+from ..billing.rules import generation_delay
 from ..clock import tenant_now
 from ..db import Database, driver_connection, lock_tenant
 from ..effects import collected
@@ -56,8 +58,6 @@ class Call:
     now: datetime
     strict: bool
     settings: dict[str, Any]
-    # Work to do in a fresh transaction if this call fails (its own was rolled back).
-    on_failure: list[Callable[[Session, Tenant, AffiseError], None]] = field(default_factory=list)
 
     def load(self, schema: Params) -> dict[str, Any]:
         """Validate this call's parameters against schema."""
@@ -66,8 +66,7 @@ class Call:
     @property
     def generation_delay(self) -> int:
         """Seconds a generation takes on the tenant clock (0: invoices exist at once)."""
-        value = (self.tenant.settings or {}).get("generation_delay_seconds")
-        return int(self.settings["GENERATION_DELAY"] if value is None else value)
+        return generation_delay(self.tenant.settings, self.settings["GENERATION_DELAY"])
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -249,11 +248,9 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                 if principal is None:
                     raise  # no key, or nobody's: there is no tenant to journal for
                 outcome.fail(error)
-                if outcome.call is not None and outcome.call.on_failure:
+                if isinstance(error, GenerationRefused):  # its transaction was rolled back
                     with db.transaction(write=True) as session:
-                        locked = lock_tenant(session, principal.tenant_id)
-                        for hook in outcome.call.on_failure:
-                            hook(session, locked, error)
+                        error.report.keep(session, lock_tenant(session, principal.tenant_id))
             except Exception:
                 log.exception("unhandled error on %s %s", request.method, request.path)
                 if principal is None:

@@ -1,21 +1,23 @@
-"""The ten /3.1/payments operations: parse, call one billing service, render Affise's JSON."""
+"""The ten /3.1/payments operations: parse, call one billing service, render Affise's JSON.
+
+Affise's wire says "payment" where the billing domain says "invoice".
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import validates_schema
 
-from ..billing import changes, generation, invoices
+from ..billing import changes, invoices
+from ..billing.create_for_affiliate import CreateForAffiliate, create_payment_for_affiliate
+from ..billing.generation import GeneratePayments, generate_payments
 from ..billing.invoices import Invoice
-from ..billing.reports import record_generation
 from ..billing.rules import INVOICE_STATUSES
 from ..clock import format_timestamp
 from ..countries import to_alpha2
-from ..errors import ValidationError
 from ..money import eight
 from .endpoint import ADMIN, Call, endpoint
 from .params import Day, Flag, Int, ListOf, Money, Params, Text
@@ -90,28 +92,19 @@ class ListPayments(Params):
                 raise _fail(f"update_{side}_hour", f"needs update_{side}_date")
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
-
-
 @blueprint.get("/3.1/payments")
 @endpoint(ADMIN)
 def list_payments(call: Call):
     args = call.load(ListPayments())
-    updated_from = updated_to = None
-    if "update_from_date" in args:
-        updated_from = _midnight(args["update_from_date"]) + timedelta(
-            hours=args.get("update_from_hour", 0))
-    if "update_to_date" in args:
-        hours = args["update_to_hour"] + 1 if "update_to_hour" in args else 24
-        updated_to = _midnight(args["update_to_date"]) + timedelta(hours=hours)
     where = invoices.PaymentFilter(
-        date_from=_midnight(args["date_from"]), date_to=_midnight(args["date_to"]),
+        date_from=args["date_from"], date_to=args["date_to"],
         ids=args.get("id", []), statuses=args.get("status", []),
         affiliate_ids=args.get("aid", []), manager_ids=args.get("manager_id", []),
         payment_systems=args.get("payment_system", []),
         payment_accounts=args.get("payment_account", []),
-        updated_from=updated_from, updated_to=updated_to)
+        update_from_date=args.get("update_from_date"),
+        update_from_hour=args.get("update_from_hour"),
+        update_to_date=args.get("update_to_date"), update_to_hour=args.get("update_to_hour"))
     page, total = invoices.list_invoices(call.session, call.tenant.id, where, args["page"],
                                          args["limit"], call.now)
     return {"status": 1, "payments": [render_payment(i) for i in page],
@@ -146,7 +139,7 @@ def update_payment(call: Call, payment_id: int):
     return RESULT_TRUE
 
 
-class CreateForAffiliate(Params):
+class CreateForAffiliateParams(Params):
     aid = Int(required=True, minimum=1)
     sum = Money(required=True)
     currency = Int(required=True, minimum=1)
@@ -161,24 +154,10 @@ class CreateForAffiliate(Params):
 @blueprint.post("/3.1/payments/create-for-affiliate")
 @endpoint(ADMIN, write=True)
 def create_for_affiliate(call: Call):
-    args = call.load(CreateForAffiliate())
-    _report_failure(call, "create-for-affiliate", args)
-    made = generation.create_for_affiliate(call.session, call.tenant, call.now, args["aid"],
-                                           args["sum"], args["currency"], args["note"],
-                                           delay=call.generation_delay)
-    record_generation(call.session, call.tenant, call.now, "create-for-affiliate", args, made)
+    args = call.load(CreateForAffiliateParams())
+    create_payment_for_affiliate(call.session, call.tenant, call.now, CreateForAffiliate(**args),
+                                 delay=call.generation_delay)
     return {"status": 1, "message": GENERATING}
-
-
-def _report_failure(call: Call, operation: str, args: dict[str, Any]) -> None:
-    """Keep a report of a refused generation too: the caller's transaction is rolled back."""
-
-    def record(session, tenant, error) -> None:
-        failed = getattr(error, "generation", None) or generation.Generation(
-            skipped=[generation.Skip(args.get("aid"), None, error.message)])
-        record_generation(session, tenant, call.now, operation, args, failed)
-
-    call.on_failure.append(record)
 
 
 class Countries(Text):
@@ -189,7 +168,7 @@ class Countries(Text):
             raise MarshmallowError(str(exc)) from exc
 
 
-class Generate(Params):
+class GenerateParams(Params):
     date = Day()
     date_from = Day()
     date_to = Day()
@@ -213,26 +192,9 @@ class Generate(Params):
 @blueprint.post("/3.1/payments/generate")
 @endpoint(ADMIN, write=True)
 def generate(call: Call):
-    args = call.load(Generate())
-    end_day = args.get("date") or args.get("date_to") or call.now.date()
-    scope = generation.Scope(
-        end=_midnight(end_day) + timedelta(days=1),
-        affiliate_ids=[args["aid"]] if "aid" in args else args.get("include_aids"),
-        exclude_affiliate_ids=args.get("exclude_aids", []),
-        offer_ids=args.get("offer_ids", []), advertiser_ids=args.get("advertiser_ids", []),
-        currencies=[code.upper() for code in args.get("currencies", [])],
-        countries=args.get("countries", []))
-    if args["by_last_invoice"] and not args["by_last_unpaid_conversion"]:
-        scope.since_last_invoice = True
-    elif not args["by_last_unpaid_conversion"] and "date_from" in args:
-        if args["date_from"] > end_day:
-            raise ValidationError("date_from",
-                                  f"must not be after the end date {end_day.isoformat()}")
-        scope.start = _midnight(args["date_from"])
-    _report_failure(call, "generate", args)
-    made = generation.generate(call.session, call.tenant, call.now, scope, args["note"],
-                               single_affiliate=args.get("aid"), delay=call.generation_delay)
-    record_generation(call.session, call.tenant, call.now, "generate", args, made)
+    args = call.load(GenerateParams())
+    generate_payments(call.session, call.tenant, call.now, GeneratePayments(**args),
+                      delay=call.generation_delay)
     return {"status": 1, "message": GENERATING}
 
 

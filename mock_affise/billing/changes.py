@@ -1,4 +1,7 @@
-"""Changing invoices: update, corrections, conversion removal, delete. Completed is final."""
+"""Changing invoices: update, corrections, conversion removal, delete. Completed is final.
+
+The domain says "invoice" where Affise's wire says "payment".
+"""
 
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ from ..effects import MAX_IDS, note
 from ..errors import NotFound, ValidationError
 from ..models import Conversion, Correction, Payment, Tenant
 from ..money import plain
-from .invoices import conversions_total, corrections_total, get_open_payment, visible
-from .rules import COMPLETED
+from .invoices import get_open_payment, stored_revenue
+from .predicates import is_open, visible
+from .rules import revenue_allowed
 
 
 @dataclass
@@ -45,7 +49,7 @@ def update_payment(session: Session, tenant: Tenant, now: datetime, payment_id: 
 
 
 def _refuse_negative(field: str, what: str, revenue: Decimal) -> None:
-    if revenue < 0:
+    if not revenue_allowed(revenue):
         raise ValidationError(field, f"{what} would make the payment's revenue negative "
                                      f"({plain(revenue)})")
 
@@ -56,8 +60,7 @@ def add_correction(session: Session, tenant: Tenant, now: datetime, payment_id: 
     payment = get_open_payment(session, tenant.id, payment_id, now)
     if revenue == 0:
         raise ValidationError("revenue", "must not be zero")
-    total = conversions_total(session, tenant.id, payment_id)
-    total += corrections_total(session, tenant.id, payment_id) + revenue
+    total = stored_revenue(session, tenant.id, payment_id) + revenue
     _refuse_negative("revenue", "this correction", total)
     correction = Correction(tenant_id=tenant.id, id=tenant.next_correction_id,
                             payment_id=payment_id, revenue=revenue, comment=comment,
@@ -77,8 +80,7 @@ def delete_correction(session: Session, tenant: Tenant, now: datetime,
     if correction is None:
         raise NotFound()
     payment = get_open_payment(session, tenant.id, correction.payment_id, now)
-    total = conversions_total(session, tenant.id, payment.id)
-    total += corrections_total(session, tenant.id, payment.id) - correction.revenue
+    total = stored_revenue(session, tenant.id, payment.id) - correction.revenue
     _refuse_negative("id", f"removing correction {correction_id}", total)
     session.delete(correction)
     payment.updated_at = now
@@ -114,7 +116,7 @@ def bulk_delete(session: Session, tenant: Tenant, now: datetime,
     """Delete every open invoice of payment_ids; unknown and completed ones answer False."""
     deletable = set(session.scalars(select(Payment.id).where(
         Payment.tenant_id == tenant.id, Payment.id.in_(set(payment_ids)),
-        Payment.status != COMPLETED, visible(now))))
+        is_open(), visible(now))))
     if deletable:
         _release(session, tenant.id, sorted(deletable), now)
     return {payment_id: payment_id in deletable for payment_id in payment_ids}
@@ -140,8 +142,7 @@ def remove_conversions(session: Session, tenant: Tenant, now: datetime, payment_
     removed_total, removed = session.execute(
         select(func.sum(Conversion.payouts), func.count()).where(*where)).one()
     if removed:
-        remaining = conversions_total(session, tid, payment_id) - removed_total
-        remaining += corrections_total(session, tid, payment_id)
+        remaining = stored_revenue(session, tid, payment_id) - removed_total
         _refuse_negative("conversion_ids" if conversion_ids else "offer_ids",
                          "removing these conversions", remaining)
         note(session, "changed", "conversions",

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from ..effects import note
 from ..errors import NotFound, ValidationError
-from ..fixtures import fresh_key, taken_keys
 from ..models import (
     Affiliate,
     AffiliatePaymentSystem,
@@ -26,8 +25,8 @@ from ..money import ZERO
 from . import Page
 from .balances import Balance, affiliate_balances, has_balance
 from .bindings import replace_bindings, resolve_bindings
+from .keys import fresh_key, taken_keys
 
-PARTNER_STATUSES = ("active", "banned", "on moderation", "not active")
 ORDERS = ("id", "-id", "_id", "-_id", "created_at", "-created_at", "updated_at", "-updated_at")
 _ORDER_COLUMNS = {"id": Affiliate.id, "_id": Affiliate.id, "created_at": Affiliate.created_at,
                   "updated_at": Affiliate.updated_at}
