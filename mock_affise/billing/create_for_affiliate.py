@@ -18,7 +18,7 @@ from ..errors import (
     ValidationError,
 )
 from ..models import Affiliate, Conversion, Currency, Payment, Tenant
-from ..money import Money as MoneyType
+from ..money import to_units
 from .making import display_name, ensure_idle, finish, new_payment, payees, reported
 from .predicates import is_payable
 from .reports import Generation
@@ -76,7 +76,7 @@ def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affili
     # through ix_conversions_payable, summing the stored integer units (1e-8, no Decimal per
     # row), to its last conversion, then bill the prefix with one ranged UPDATE. (A window
     # sum over every payable conversion feeding an IN (...) took twice as long.)
-    goal = MoneyType().process_bind_param(amount, None)
+    goal = to_units(amount)
     units = type_coerce(Conversion.payouts, BigInteger)
     walk = session.connection().execute(  # Core, not ORM: no per-row ORM loading
         select(Conversion.created_at, Conversion.id, units).where(*conditions)
