@@ -1,6 +1,7 @@
 """The ten /3.1/payments operations: parse, call one billing service, render Affise's JSON.
 
-Affise's wire says "payment" where the billing domain says "invoice".
+Views and schemas take the name of Affise's operation (listPayments -> list_payments,
+ListPaymentsParams); the services they call say invoice, as the billing domain does.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from flask import Blueprint
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import validates_schema
 
-from ..billing import changes, invoices
-from ..billing.create_for_affiliate import CreateForAffiliate, create_payment_for_affiliate
-from ..billing.generation import GeneratePayments, generate_payments
+from ..billing import changes, generation, invoices
+from ..billing import create_for_affiliate as creation
 from ..billing.invoices import Invoice
 from ..billing.rules import INVOICE_STATUSES
 from ..clock import format_timestamp
@@ -67,7 +67,7 @@ def _fail(field: str, problem: str) -> MarshmallowError:
     return MarshmallowError(f"{field}: {problem}")
 
 
-class ListPayments(Params):
+class ListPaymentsParams(Params):
     date_from = Day(required=True)
     date_to = Day(required=True)
     id = ListOf(Int(minimum=1))
@@ -95,8 +95,8 @@ class ListPayments(Params):
 @blueprint.get("/3.1/payments")
 @endpoint(ADMIN)
 def list_payments(call: Call):
-    args = call.load(ListPayments())
-    where = invoices.PaymentFilter(
+    args = call.load(ListPaymentsParams())
+    where = invoices.InvoiceFilter(
         date_from=args["date_from"], date_to=args["date_to"],
         ids=args.get("id", []), statuses=args.get("status", []),
         affiliate_ids=args.get("aid", []), manager_ids=args.get("manager_id", []),
@@ -118,7 +118,7 @@ def get_payment(call: Call, payment_id: int):
     return {"status": 1, "payment": render_payment(invoice)}
 
 
-class UpdatePayment(Params):
+class UpdatePaymentParams(Params):
     payment_account = Text()
     status = Int(choices=INVOICE_STATUSES)
     comment = Text()
@@ -133,9 +133,9 @@ class UpdatePayment(Params):
 @blueprint.post("/3.1/payments/<int:payment_id>")
 @endpoint(ADMIN, write=True)
 def update_payment(call: Call, payment_id: int):
-    args = call.load(UpdatePayment())
-    changes.update_payment(call.session, call.tenant, call.now, payment_id,
-                           changes.PaymentUpdate(**args))
+    args = call.load(UpdatePaymentParams())
+    changes.update_invoice(call.session, call.tenant, call.now, payment_id,
+                           changes.InvoiceUpdate(**args))
     return RESULT_TRUE
 
 
@@ -155,8 +155,9 @@ class CreateForAffiliateParams(Params):
 @endpoint(ADMIN, write=True)
 def create_for_affiliate(call: Call):
     args = call.load(CreateForAffiliateParams())
-    create_payment_for_affiliate(call.session, call.tenant, call.now, CreateForAffiliate(**args),
-                                 delay=call.generation_delay)
+    creation.create_invoice_for_affiliate(call.session, call.tenant, call.now,
+                                          creation.CreateForAffiliate(**args),
+                                          delay=call.generation_delay)
     return {"status": 1, "message": GENERATING}
 
 
@@ -168,7 +169,7 @@ class Countries(Text):
             raise MarshmallowError(str(exc)) from exc
 
 
-class GenerateParams(Params):
+class GeneratePaymentsParams(Params):
     date = Day()
     date_from = Day()
     date_to = Day()
@@ -191,14 +192,14 @@ class GenerateParams(Params):
 
 @blueprint.post("/3.1/payments/generate")
 @endpoint(ADMIN, write=True)
-def generate(call: Call):
-    args = call.load(GenerateParams())
-    generate_payments(call.session, call.tenant, call.now, GeneratePayments(**args),
-                      delay=call.generation_delay)
+def generate_payments(call: Call):
+    args = call.load(GeneratePaymentsParams())
+    generation.generate_invoices(call.session, call.tenant, call.now,
+                                 generation.GenerateInvoices(**args), delay=call.generation_delay)
     return {"status": 1, "message": GENERATING}
 
 
-class AddCorrection(Params):
+class AddCorrectionParams(Params):
     revenue = Money(required=True)
     comment = Text(required=True)
 
@@ -211,7 +212,7 @@ class AddCorrection(Params):
 @blueprint.post("/3.1/payments/<int:payment_id>/add-correction")
 @endpoint(ADMIN, write=True)
 def add_correction(call: Call, payment_id: int):
-    args = call.load(AddCorrection())
+    args = call.load(AddCorrectionParams())
     changes.add_correction(call.session, call.tenant, call.now, payment_id, args["revenue"],
                            args["comment"])
     return RESULT_TRUE
@@ -227,11 +228,11 @@ def delete_correction(call: Call, correction_id: int):
 @blueprint.delete("/3.1/payments/delete/<int:payment_id>")
 @endpoint(ADMIN, write=True)
 def delete_payment(call: Call, payment_id: int):
-    changes.delete_payment(call.session, call.tenant, call.now, payment_id)
+    changes.delete_invoice(call.session, call.tenant, call.now, payment_id)
     return RESULT_TRUE
 
 
-class BulkDelete(Params):
+class BulkDeletePaymentsParams(Params):
     ids = ListOf(Int(minimum=1), required=True)
 
     @validates_schema
@@ -242,13 +243,13 @@ class BulkDelete(Params):
 
 @blueprint.post("/3.1/payments/bulk-delete")
 @endpoint(ADMIN, write=True)
-def bulk_delete(call: Call):
-    args = call.load(BulkDelete())
-    result = changes.bulk_delete(call.session, call.tenant, call.now, args["ids"])
+def bulk_delete_payments(call: Call):
+    args = call.load(BulkDeletePaymentsParams())
+    result = changes.bulk_delete_invoices(call.session, call.tenant, call.now, args["ids"])
     return {"status": 1, "result": {str(k): v for k, v in result.items()}}
 
 
-class RemoveConversions(Params):
+class RemoveConversionsParams(Params):
     conversion_ids = ListOf(Text())
     offer_ids = ListOf(Int(minimum=1))
 
@@ -261,7 +262,7 @@ class RemoveConversions(Params):
 @blueprint.post("/3.1/payments/<int:invoice_id>/conversions/delete")
 @endpoint(ADMIN, write=True)
 def remove_conversions(call: Call, invoice_id: int):
-    args = call.load(RemoveConversions())
+    args = call.load(RemoveConversionsParams())
     changes.remove_conversions(call.session, call.tenant, call.now, invoice_id,
                                args.get("conversion_ids", []), args.get("offer_ids", []))
     return {"status": 1, "message": "Conversions successfully deleted from payment"}

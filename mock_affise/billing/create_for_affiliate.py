@@ -35,16 +35,16 @@ class CreateForAffiliate:
     note: str = ""
 
 
-def create_payment_for_affiliate(session: Session, tenant: Tenant, now: datetime,
+def create_invoice_for_affiliate(session: Session, tenant: Tenant, now: datetime,
                                  request: CreateForAffiliate, delay: int = 0) -> Generation:
     """Create an invoice as create-for-affiliate does, and keep the call's report."""
     return reported(session, tenant, now, "create-for-affiliate", asdict(request), request.aid,
-                    lambda: create_for_affiliate(session, tenant, now, request.aid,
+                    lambda: _bill_up_to(session, tenant, now, request.aid,
                                                  request.sum, request.currency, request.note,
                                                  delay=delay))
 
 
-def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affiliate_id: int,
+def _bill_up_to(session: Session, tenant: Tenant, now: datetime, affiliate_id: int,
                          amount: Decimal, currency_id: int, note: str,
                          delay: int = 0) -> Generation:
     """Bill an affiliate's payable conversions, oldest first, until their total reaches amount."""

@@ -1,7 +1,4 @@
-"""POST /3.1/payments/generate: one invoice per (affiliate, currency) in a period, set-based.
-
-The domain says "invoice" where Affise's wire says "payment".
-"""
+"""POST /3.1/payments/generate (generatePayments): an invoice per (affiliate, currency), set-based."""
 
 from __future__ import annotations
 
@@ -38,7 +35,7 @@ from .rules import Period, generation_period, threshold
 
 
 @dataclass
-class GeneratePayments:
+class GenerateInvoices:
     """The parameters of POST /3.1/payments/generate, parsed; None is absent."""
 
     date: date | None = None
@@ -73,8 +70,8 @@ class Scope:
     countries: list[str] = field(default_factory=list)
 
 
-def generate_payments(session: Session, tenant: Tenant, now: datetime,
-                      request: GeneratePayments, delay: int = 0) -> Generation:
+def generate_invoices(session: Session, tenant: Tenant, now: datetime,
+                      request: GenerateInvoices, delay: int = 0) -> Generation:
     """Generate invoices as POST /3.1/payments/generate does, and keep the call's report.
 
     A refusal (GenerationRefused) carries the report of what was skipped and why.
@@ -89,7 +86,7 @@ def generate_payments(session: Session, tenant: Tenant, now: datetime,
         currencies=[code.upper() for code in request.currencies or []],
         countries=request.countries or [])
     return reported(session, tenant, now, "generate", request.parameters(), request.aid,
-                    lambda: generate(session, tenant, now, scope, request.note,
+                    lambda: _generate(session, tenant, now, scope, request.note,
                                      single_affiliate=request.aid, delay=delay))
 
 
@@ -126,7 +123,7 @@ def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
     return conditions
 
 
-def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note: str,
+def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note: str,
              single_affiliate: int | None = None, delay: int = 0) -> Generation:
     """Make one invoice per (affiliate, currency) in scope that can be billed; skip the rest.
 

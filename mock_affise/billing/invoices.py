@@ -1,7 +1,4 @@
-"""GET /3.1/payments and /3.1/payments/{id}: invoices with their conversions and corrections.
-
-The domain says "invoice" where Affise's wire says "payment".
-"""
+"""GET /3.1/payments and /3.1/payments/{id}: invoices with their conversions and corrections."""
 
 from __future__ import annotations
 
@@ -47,39 +44,39 @@ class Invoice:
                                      (c.revenue for c in self.corrections))
 
 
-def get_payment(session: Session, tenant_id: int, payment_id: int, now: datetime) -> Payment:
+def get_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Payment:
     """Return the invoice, or raise 404 Resource Not Found."""
-    payment = session.get(Payment, (tenant_id, payment_id))
+    payment = session.get(Payment, (tenant_id, invoice_id))
     if payment is None or (payment.visible_at is not None and payment.visible_at > now):
         raise NotFound()
     return payment
 
 
-def read_invoice(session: Session, tenant_id: int, payment_id: int, now: datetime) -> Invoice:
+def read_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Invoice:
     """Load one invoice for reading (a detached row, no ORM identity map), or raise 404."""
     row = session.connection().execute(_page_statements()["payment"], {
-        "tenant_id": tenant_id, "payment_id": payment_id}).mappings().first()
+        "tenant_id": tenant_id, "payment_id": invoice_id}).mappings().first()
     if row is None or (row["visible_at"] is not None and row["visible_at"] > now):
         raise NotFound()
     [invoice] = load_invoices(session, tenant_id, [Payment(**row)])
     return invoice
 
 
-def get_open_payment(session: Session, tenant_id: int, payment_id: int,
+def get_open_invoice(session: Session, tenant_id: int, invoice_id: int,
                      now: datetime) -> Payment:
     """Return an invoice that may still change: a completed one is final."""
-    payment = get_payment(session, tenant_id, payment_id, now)
+    payment = get_invoice(session, tenant_id, invoice_id, now)
     if payment.status == rules.COMPLETED:
         raise PaymentFinished()
     return payment
 
 
-def stored_revenue(session: Session, tenant_id: int, payment_id: int) -> Decimal:
+def stored_revenue(session: Session, tenant_id: int, invoice_id: int) -> Decimal:
     """Return an invoice's revenue from its stored conversions and corrections."""
     payouts = session.scalar(select(func.sum(Conversion.payouts)).where(
-        Conversion.tenant_id == tenant_id, Conversion.payment_id == payment_id))
+        Conversion.tenant_id == tenant_id, Conversion.payment_id == invoice_id))
     corrections = session.scalar(select(func.sum(Correction.revenue)).where(
-        Correction.tenant_id == tenant_id, Correction.payment_id == payment_id))
+        Correction.tenant_id == tenant_id, Correction.payment_id == invoice_id))
     return rules.invoice_revenue([payouts or Decimal(0)], [corrections or Decimal(0)])
 
 
@@ -140,8 +137,8 @@ def load_invoices(session: Session, tenant_id: int, payments: list[Payment]) -> 
 
 
 @dataclass
-class PaymentFilter:
-    """The filters of GET /3.1/payments, already parsed."""
+class InvoiceFilter:
+    """The filters of GET /3.1/payments (listPayments), already parsed."""
 
     date_from: date
     date_to: date
@@ -157,7 +154,7 @@ class PaymentFilter:
     update_to_hour: int | None = None
 
 
-def _filtered(tenant_id: int, where: PaymentFilter, now: datetime) -> Select:
+def _filtered(tenant_id: int, where: InvoiceFilter, now: datetime) -> Select:
     query = select(Payment).where(
         Payment.tenant_id == tenant_id,
         visible(now),
@@ -190,7 +187,7 @@ def _filtered(tenant_id: int, where: PaymentFilter, now: datetime) -> Select:
     return query
 
 
-def list_invoices(session: Session, tenant_id: int, where: PaymentFilter, page: int,
+def list_invoices(session: Session, tenant_id: int, where: InvoiceFilter, page: int,
                   limit: int, now: datetime) -> tuple[list[Invoice], int]:
     """Return one page of invoices, newest id first, and how many match in all."""
     query = _filtered(tenant_id, where, now)

@@ -1,7 +1,7 @@
 """Billing rules in plain Python: statuses, binding choice, revenue, threshold, hold, periods.
 
 Nothing here touches Flask, SQLAlchemy or the models; the SQL forms of these rules are in
-billing.predicates. Affise's wire says "payment" where this domain says "invoice".
+billing.predicates.
 """
 
 from __future__ import annotations

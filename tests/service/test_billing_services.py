@@ -11,9 +11,9 @@ from sqlalchemy import select
 from mock_affise.billing import changes, invoices
 from mock_affise.billing.create_for_affiliate import (
     CreateForAffiliate,
-    create_payment_for_affiliate,
+    create_invoice_for_affiliate,
 )
-from mock_affise.billing.generation import GeneratePayments, generate_payments
+from mock_affise.billing.generation import GenerateInvoices, generate_invoices
 from mock_affise.billing.reports import GenerationRefused
 from mock_affise.errors import NotFound, PaymentFinished, ValidationError
 from mock_affise.models import Conversion, GenerationReport
@@ -59,7 +59,7 @@ def billing(network):
 
 def _generate(billing, **parameters):
     with billing.open() as (session, tenant, now):
-        return generate_payments(session, tenant, now, GeneratePayments(**parameters))
+        return generate_invoices(session, tenant, now, GenerateInvoices(**parameters))
 
 
 def _invoice(billing, payment_id):
@@ -133,7 +133,7 @@ def test_by_last_invoice_skips_what_an_earlier_invoice_covered(billing):
 
 def _create(billing, **parameters):
     with billing.open() as (session, tenant, now):
-        return create_payment_for_affiliate(session, tenant, now, CreateForAffiliate(**parameters))
+        return create_invoice_for_affiliate(session, tenant, now, CreateForAffiliate(**parameters))
 
 
 def test_create_for_affiliate_bills_the_oldest_conversions_until_the_sum(billing):
@@ -170,8 +170,8 @@ def invoiced(billing):
 
 def test_update_changes_fields_and_completing_freezes_the_invoice(invoiced):
     with invoiced.open() as (session, tenant, now):
-        changes.update_payment(session, tenant, now, 1,
-                               changes.PaymentUpdate(status=2, comment="paid", note="n"))
+        changes.update_invoice(session, tenant, now, 1,
+                               changes.InvoiceUpdate(status=2, comment="paid", note="n"))
     invoice = _invoice(invoiced, 1)
     assert (invoice.payment.status, invoice.payment.comment, invoice.payment.notes) == (
         2, "paid", "n")
@@ -212,7 +212,7 @@ def test_deleting_a_correction_takes_it_off_the_revenue(invoiced):
 
 def test_delete_releases_the_conversions_for_a_later_generation(invoiced):
     with invoiced.open() as (session, tenant, now):
-        changes.delete_payment(session, tenant, now, 1)
+        changes.delete_invoice(session, tenant, now, 1)
     with pytest.raises(NotFound):
         _invoice(invoiced, 1)
     with invoiced.open() as (session, _, _now):
@@ -224,11 +224,11 @@ def test_delete_releases_the_conversions_for_a_later_generation(invoiced):
 
 def test_bulk_delete_answers_per_id_and_keeps_completed_invoices(invoiced):
     with invoiced.open() as (session, tenant, now):
-        assert changes.bulk_delete(session, tenant, now, [1, 99]) == {1: True, 99: False}
+        assert changes.bulk_delete_invoices(session, tenant, now, [1, 99]) == {1: True, 99: False}
     second = _generate(invoiced, aid=2).made[0]
     with invoiced.open() as (session, tenant, now):
-        changes.update_payment(session, tenant, now, second, changes.PaymentUpdate(status=2))
-        assert changes.bulk_delete(session, tenant, now, [second]) == {second: False}
+        changes.update_invoice(session, tenant, now, second, changes.InvoiceUpdate(status=2))
+        assert changes.bulk_delete_invoices(session, tenant, now, [second]) == {second: False}
 
 
 def test_remove_conversions_takes_them_out_of_the_revenue(invoiced):
@@ -242,12 +242,12 @@ def test_remove_conversions_takes_them_out_of_the_revenue(invoiced):
 
 def test_list_and_get_show_the_invoice_with_its_revenue(invoiced):
     with invoiced.open() as (session, tenant, now):
-        where = invoices.PaymentFilter(date_from=date(2024, 6, 15), date_to=date(2024, 6, 15),
+        where = invoices.InvoiceFilter(date_from=date(2024, 6, 15), date_to=date(2024, 6, 15),
                                        update_from_date=date(2024, 6, 15), update_from_hour=12,
                                        update_to_date=date(2024, 6, 15), update_to_hour=12)
         page, total = invoices.list_invoices(session, tenant.id, where, 1, 100, now)
         assert total == 1 and [i.payment.id for i in page] == [1]
-        before = invoices.PaymentFilter(date_from=date(2024, 6, 15), date_to=date(2024, 6, 15),
+        before = invoices.InvoiceFilter(date_from=date(2024, 6, 15), date_to=date(2024, 6, 15),
                                         update_to_date=date(2024, 6, 15), update_to_hour=11)
         assert invoices.list_invoices(session, tenant.id, before, 1, 100, now) == ([], 0)
     assert _invoice(invoiced, 1).revenue == ALICE_USD

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select
 
-from mock_affise.billing.generation import GeneratePayments, generate_payments
+from mock_affise.billing.generation import GenerateInvoices, generate_invoices
 from mock_affise.fixturegen import generate_fixture
 from mock_affise.models import Conversion, Currency, Payment
 
@@ -69,7 +69,7 @@ def test_generation_over_100000_conversions_bills_each_group_once(network, docum
     assert len(billed) > 100 and skipped > 0  # the network exercises both outcomes
 
     with billing.open() as (session, tenant, now):
-        made = generate_payments(session, tenant, now, GeneratePayments())
+        made = generate_invoices(session, tenant, now, GenerateInvoices())
     assert len(made.made) == len(billed)
     assert len(made.skipped) == skipped
 
