@@ -550,7 +550,8 @@ def validate(document: Mapping[str, Any]) -> dict[str, Any]:
     for path, payment in payment_paths:
         total = invoice_revenue(
             (conversions[c][1]["payouts"] or Decimal(0) for c in payment["cpa_actions"]),
-            (c["revenue"] or Decimal(0) for c in out["corrections"] if c["payment_id"] == payment["id"]))
+            (c["revenue"] or Decimal(0) for c in out["corrections"]
+             if c["payment_id"] == payment["id"]))
         if not revenue_allowed(total):
             reader.fail(path, f"revenue would be negative ({plain(total)})")
     if reader.problems:
