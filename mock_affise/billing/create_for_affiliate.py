@@ -22,7 +22,7 @@ from ..money import to_units
 from .making import display_name, ensure_idle, finish, new_payment, payees, reported
 from .predicates import is_payable
 from .reports import Generation
-from .rules import threshold
+from .rules import midnight, threshold
 
 
 @dataclass
@@ -39,14 +39,13 @@ def create_invoice_for_affiliate(session: Session, tenant: Tenant, now: datetime
                                  request: CreateForAffiliate, delay: int = 0) -> Generation:
     """Create an invoice as create-for-affiliate does, and keep the call's report."""
     return reported(session, tenant, now, "create-for-affiliate", asdict(request), request.aid,
-                    lambda: _bill_up_to(session, tenant, now, request.aid,
-                                                 request.sum, request.currency, request.note,
-                                                 delay=delay))
+                    lambda: _bill_up_to(session, tenant, now, request.aid, request.sum,
+                                        request.currency, request.note, delay=delay))
 
 
 def _bill_up_to(session: Session, tenant: Tenant, now: datetime, affiliate_id: int,
-                         amount: Decimal, currency_id: int, note: str,
-                         delay: int = 0) -> Generation:
+               amount: Decimal, currency_id: int, note: str,
+               delay: int = 0) -> Generation:
     """Bill an affiliate's payable conversions, oldest first, until their total reaches amount."""
     ensure_idle(tenant, now)
     tid = tenant.id
@@ -88,8 +87,8 @@ def _bill_up_to(session: Session, tenant: Tenant, now: datetime, affiliate_id: i
             break
     walk.close()
     assert last is not None  # count > 0 and available >= amount, checked above
-    day = datetime(now.year, now.month, now.day)
-    row = new_payment(tenant, affiliate, currency, payee, now, note, day + timedelta(days=1))
+    end_of_today = midnight(now.date()) + timedelta(days=1)
+    row = new_payment(tenant, affiliate, currency, payee, now, note, end_of_today)
     session.execute(insert(Payment), [row])
     billed = session.execute(
         update(Conversion).where(

@@ -93,7 +93,8 @@ def generate_invoices(session: Session, tenant: Tenant, now: datetime,
 def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
                       before_payment_id: int) -> list[ColumnElement[bool]]:
     """The conversions a generation bills; used for the totals and the update alike."""
-    conditions = [Conversion.tenant_id == tenant_id, is_payable(now), Conversion.created_at < scope.period.end]
+    conditions = [Conversion.tenant_id == tenant_id, is_payable(now),
+                  Conversion.created_at < scope.period.end]
     if scope.period.start is not None:
         conditions.append(Conversion.created_at >= scope.period.start)
     if scope.period.since_last_invoice:
@@ -124,7 +125,7 @@ def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
 
 
 def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note: str,
-             single_affiliate: int | None = None, delay: int = 0) -> Generation:
+              single_affiliate: int | None = None, delay: int = 0) -> Generation:
     """Make one invoice per (affiliate, currency) in scope that can be billed; skip the rest.
 
     With single_affiliate (the `aid` parameter), raise the reason when not one invoice can be
