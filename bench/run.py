@@ -20,6 +20,10 @@ Figures (targets from issue 6, on a 2-core machine):
                   best of 5 on fresh copies, as for generation.
   harness         snapshot restore, reset, tenant creation (POST /_mock/tenants, default
                   fixture) via the test client on a file database; median of 50 each.
+  slow clients    200 connections that sent half their headers and 50 that sent nothing stay
+                  open against `serve` (one worker) while a normal client makes 100 calls of
+                  GET /3.1/payments/{id}, each on a new connection, after a first one (shown
+                  apart: it waits for the server to accept those 250 connections); p99.
   soak            100,000 requests (GET /3.1/payments/{id}, each one journaled) against
                   `serve --workers 1` for as long as that takes at the rate a 3 s calibration
                   run measured (at most 7 minutes), the worker's RSS sampled every second from
@@ -72,7 +76,7 @@ def _default_fixture() -> Path:
 DEFAULT_FIXTURE = _default_fixture()
 MIB = 1024 * 1024
 
-SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "soak")
+SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "slow_clients", "soak")
 
 
 # ----------------------------------------------------------------------------- results
@@ -678,6 +682,33 @@ def bench_harness(results: Results, work: Path, runs: int) -> None:
                 raw["tenant"]["median_ms"], "ms", "< 50 ms", lambda v: v < 50)
 
 
+def bench_slow_clients(results: Results, work: Path) -> None:
+    from slow_clients import IDLE, SLOW, normal_call_seconds
+
+    log(f"slow clients: {SLOW} slow-header and {IDLE} idle connections held, normal calls")
+    server = start_server(mock_command("serve", "--port", "0", "--database",
+                                       sqlite_url(work / "slow-clients.db")),
+                          work / "slow-clients.log", "mock-affise serving")
+    try:
+        host, port = server.host_port
+        if not wait_healthy(host, port, time.perf_counter() + 30):
+            raise RuntimeError("serve never became healthy; see " + str(server.log_path))
+        headers = {"API-Key": server.key or ""}
+        http_get(host, port, "/3.1/payments/2921", headers)  # warm: the first call ever is slower
+        seconds = normal_call_seconds(host, port, "/3.1/payments/2921", headers)
+    finally:
+        stop_server_process(server.process)
+    first, rest = seconds[0] * 1000, sorted(seconds[1:])
+    p99 = rest[int(len(rest) * 0.99) - 1] * 1000
+    results.raw["slow_clients"] = {"slow": SLOW, "idle": IDLE, "call_ms": [
+        round(s * 1000, 2) for s in seconds], "median_ms": statistics.median(rest) * 1000}
+    results.add(f"normal call beside {SLOW} slow-header + {IDLE} idle clients, p99 of "
+                f"{len(rest)}", p99 if p99 != float("inf") else None, "ms", "< 100 ms",
+                lambda v: v < 100)
+    results.info("  the first call, behind the accept of those connections", first
+                 if first != float("inf") else None, "ms")
+
+
 def bench_soak(results: Results, work: Path, wrk: str | None, requests: int,
                max_seconds: int) -> None:
     peak_name = f"soak ({requests:,} requests, --workers 1): worker peak RSS"
@@ -826,6 +857,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_cfa(results, work, 2 if quick else 5)
         if "harness" in only:
             bench_harness(results, work, 10 if quick else 50)
+        if "slow_clients" in only:
+            bench_slow_clients(results, work)
         if "soak" in only:
             bench_soak(results, work, wrk, 10_000 if quick else 100_000, 60 if quick else 420)
     finally:

@@ -250,6 +250,12 @@ def serve_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             print(f"mock-affise: not serving: {fixtures} is not a valid fixture", file=sys.stderr)
             return EXIT_PROBLEMS
 
+    # Before _prepare, which would create the database file for a server that cannot start.
+    problem = _listen_problem(host, port)
+    if problem is not None:
+        print(f"mock-affise: not serving: {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
     prepared = _prepare(settings, memory)
     if prepared is None:
         return EXIT_PROBLEMS
@@ -266,6 +272,22 @@ def serve_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     serve(app_factory, host, port, workers, preload=memory, when_ready=announce)
     return EXIT_OK
+
+
+def _listen_problem(host: str, port: int) -> str | None:
+    """Say why serve cannot listen on host and port, and which option to change; else None."""
+    import errno
+
+    from .serving import bind_address, listen_error
+
+    error = listen_error(host, port)
+    if error is None:
+        return None
+    if error.errno == errno.EADDRINUSE:
+        return (f"port {port} is already in use on {host}; pick another port with --port or "
+                f"{ENV_PREFIX}PORT (0 picks any free one)")
+    return (f"cannot listen on {bind_address(host, port)}: {error.strerror or error}; check "
+            f"--host ({ENV_PREFIX}HOST) and --port ({ENV_PREFIX}PORT)")
 
 
 def _prepare(settings: dict[str, Any], memory: bool) -> tuple[Callable[[], Any], Any, str] | None:

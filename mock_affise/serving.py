@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-# gthread, not sync: sync workers close the connection after every response (gunicorn ignores
-# keep-alive for them) and serve one request at a time, so one slow client (a test holding a
-# connection, a fault rule with delay_ms) would stall everyone behind it. gthread keeps
-# connections alive and serves THREADS requests per worker at once; the database layer already
-# serialises writes (BEGIN IMMEDIATE on SQLite, a row lock per tenant elsewhere).
-WORKER_CLASS = "gthread"
-THREADS = 4
-KEEPALIVE_SECONDS = 5
+from .serving_worker import WaitressWorker
 
 
 def bind_address(host: str, port: int) -> str:
@@ -26,14 +20,31 @@ def bind_address(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
+def listen_error(host: str, port: int) -> OSError | None:
+    """Return the error gunicorn would meet listening on host and port, or None."""
+    address = host.strip("[]")
+    # The socket gunicorn would make: IPv6 for an IPv6 literal, else IPv4; SO_REUSEADDR, so a
+    # port left in TIME_WAIT by an earlier run counts as free, as it does for gunicorn.
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((address, port))
+    except OSError as exc:
+        return exc
+    return None
+
+
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     """Return the gunicorn settings the mock runs with."""
     options: dict[str, Any] = {
         "bind": [bind_address(host, port)],
         "workers": workers,
-        "worker_class": WORKER_CLASS,
-        "threads": THREADS,
-        "keepalive": KEEPALIVE_SECONDS,
+        # Not gunicorn's own workers: sync serves one request at a time, and gthread hands a
+        # connection to a thread before its request is read, so a few clients sending their
+        # headers slowly (or less body than their Content-Length) hold every thread and stall
+        # everyone. The waitress worker reads whole requests first; see serving_worker.
+        "worker_class": WaitressWorker,
         "errorlog": "-",
         "loglevel": "info",
         # The default control socket is one fixed path under $HOME: two servers (parallel test

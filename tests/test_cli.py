@@ -234,6 +234,8 @@ def no_server(monkeypatch):
         raise AssertionError("serve was expected to stop before starting gunicorn")
 
     monkeypatch.setattr("mock_affise.serving.serve", refuse)
+    # These calls keep the default port: whether something else listens on it is not theirs.
+    monkeypatch.setattr("mock_affise.serving.listen_error", lambda host, port: None)
 
 
 @pytest.mark.parametrize(("args", "env", "message"), [
