@@ -8,6 +8,7 @@ from flask import Blueprint
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, post_load
 
+from ..billing.rules import PARTNER_STATUSES
 from ..clock import format_timestamp
 from ..models import Manager
 from ..money import number, plain
@@ -92,7 +93,7 @@ class PartnerFields(Params):
     contact_person = Text()
     ref_percent = Money()
     notes = Text()
-    status = Choice(list(partners.PARTNER_STATUSES))
+    status = Choice(list(PARTNER_STATUSES))
     manager_id = Text()
     ref = Int(minimum=0)
     payment_systems = Bindings()
@@ -135,7 +136,7 @@ class PartnerListParams(Params):
     limit = Int(minimum=1, maximum=500, load_default=50)
     page = Int(minimum=1, maximum=1_000_000_000, load_default=1)  # offset fits 64 bits
     updated_at = Day()
-    status = Choice(list(partners.PARTNER_STATUSES))
+    status = Choice(list(PARTNER_STATUSES))
     search = Text()
     manager = ListOf(Text())
     field = fields.Raw()  # custom-field filter: accepted, ignored (the mock keeps no custom fields)

@@ -27,7 +27,6 @@ from .balances import Balance, affiliate_balances, has_balance
 from .bindings import replace_bindings, resolve_bindings
 from .keys import unused_key
 
-PARTNER_STATUSES = ("active", "banned", "on moderation", "not active")
 ORDERS = ("id", "-id", "_id", "-_id", "created_at", "-created_at", "updated_at", "-updated_at")
 _ORDER_COLUMNS = {"id": Affiliate.id, "_id": Affiliate.id, "created_at": Affiliate.created_at,
                   "updated_at": Affiliate.updated_at}
