@@ -69,6 +69,15 @@ class PayloadTooLarge(AffiseError):
     message = "Request Entity Too Large"
 
 
+class NotEmulated(AffiseError):
+    """A known Affise operation the mock does not serve (501, not Page Not Found)."""
+
+    status_code = 501
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"mock-affise does not emulate {method} {path}")
+
+
 class ServerError(AffiseError):
     status_code = 500
     message = "Server error, Please contact your administrator"
