@@ -6,10 +6,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from .models import Tenant
+from .numbers import NumberError, parse_int
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
-_DURATION = re.compile(r"^\s*(-?\d+)\s*([smhdw])\s*$")
+_DURATION = re.compile(r"\s*(\S+?)\s*([smhdw])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -45,10 +46,14 @@ def advance_clock(tenant: Tenant, seconds: int) -> None:
 
 def parse_duration(text: str) -> int:
     """Return the seconds in '3d', '2h', '15m', '30s' or '1w'; raise ValueError otherwise."""
-    match = _DURATION.match(str(text))
-    if not match:
+    match = _DURATION.fullmatch(str(text))
+    try:
+        count = parse_int(match.group(1)) if match else None
+    except NumberError:
+        count = None
+    if count is None:
         raise ValueError("must be a duration like 30s, 15m, 2h, 3d or 1w")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    return count * _UNITS[match.group(2)]
 
 
 def format_timestamp(moment: datetime | None) -> str | None:

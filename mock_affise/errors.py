@@ -6,6 +6,13 @@ from decimal import Decimal
 
 from .money import plain
 
+QUOTE_LIMIT = 80
+
+
+def clip(text: str) -> str:
+    """Return a client's value as an error message may quote it: at most 80 characters."""
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
+
 
 class AffiseError(Exception):
     """An answer in Affise's error envelope: {"status": 2, "message": TEXT, "error": TEXT}."""
@@ -81,6 +88,13 @@ class NotEmulated(AffiseError):
 class ServerError(AffiseError):
     status_code = 500
     message = "Server error, Please contact your administrator"
+
+
+class InsufficientStorage(AffiseError):
+    """The database refused a write for want of space; the same call succeeds once there is."""
+
+    status_code = 507
+    message = "Insufficient Storage: the database is out of space"
 
 
 # Business rules: Affise's own texts (contract section 4).

@@ -32,7 +32,7 @@ from ..harness import faults, journal, snapshots, tenants
 from ..models import GenerationReport, Tenant
 from .endpoint import database, resolve_key
 from .params import EARLIEST, LATEST
-from .wire import KEY_NAME, api_key, json_response, parse_json_body
+from .wire import KEY_NAME, api_key, json_response, parse_json_body, read_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/_mock")
 TOKEN_HEADER = "X-Mock-Control-Token"
@@ -72,19 +72,32 @@ def _settle_journal() -> None:
         current_app.extensions["mock_affise"].journal.settle()
 
 
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
+
+
 def _body() -> Any:
     """The JSON (or YAML) body of a control call; {} when there is none."""
+    data = read_body(request)
+    if not data.strip():
+        return {}
+    if request.mimetype in YAML_TYPES:
+        return _fixture_body()
+    return parse_json_body(data)
+
+
+def _fixture_body() -> Any:
+    """The fixture document a control call carries, JSON or YAML; {} when there is none."""
     data = request.get_data(cache=True)
     if not data.strip():
         return {}
-    if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):
-        try:
-            return parse_document(data.decode("utf-8"), "body")
-        except FixtureError as exc:
-            raise BadRequest(exc.problems[0]) from exc
-        except UnicodeDecodeError as exc:
-            raise BadRequest("Request body is not valid UTF-8") from exc
-    return parse_json_body(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("Request body is not valid UTF-8") from exc
+    try:
+        return parse_document(text, "body", yaml=request.mimetype in YAML_TYPES)
+    except FixtureError as exc:
+        raise BadRequest(exc.problems[0]) from exc
 
 
 def _fixture_error(error: FixtureError) -> BadRequest:
@@ -146,7 +159,7 @@ def health():
 @blueprint.post("/tenants")
 def create_tenant():
     """Make a new isolated tenant from the body's fixture document (the default when empty)."""
-    document = _body()
+    document = _fixture_body()
     if not document:
         from ..config import default_fixture_path
         from ..fixtures import read_document
@@ -193,7 +206,7 @@ def keys(session, tenant):
 @control(write=True)
 def reset(session, tenant):
     """Back to the tenant's seed, or to the body's document; clock, journal, faults cleared."""
-    document = _body() or None
+    document = _fixture_body() or None
     made = tenants.reset_tenant(session, tenant, tenant_now(tenant), document)
     return {"status": 1, **made}
 

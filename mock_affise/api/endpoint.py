@@ -58,10 +58,11 @@ class Call:
     settings: dict[str, Any]
     # Work to do in a fresh transaction if this call fails (its own was rolled back).
     on_failure: list[Callable[[Session, Tenant, AffiseError], None]] = field(default_factory=list)
+    schema: type[Params] = Params  # what the endpoint declared it reads (see endpoint)
 
-    def load(self, schema: Params) -> dict[str, Any]:
-        """Validate this call's parameters against schema."""
-        return load(schema, self.params, self.strict)
+    def load(self) -> dict[str, Any]:
+        """Validate this call's parameters against the endpoint's schema."""
+        return load(self.schema(), self.params, self.strict)
 
     @property
     def generation_delay(self) -> int:
@@ -190,8 +191,12 @@ class _Outcome:
         return self._payload
 
 
-def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
+def endpoint(roles: frozenset[str], write: bool = False,
+             params: type[Params] = Params) -> Callable:
     """Wrap a view: authenticate, apply faults, run it in one transaction, journal, answer JSON.
+
+    params is the request schema the view loads (call.load()); the view carries it as
+    `params`, which the OpenAPI document's request side is generated from.
 
     A write takes the tenant's lock first, so two writes on one tenant never interleave; an
     error anywhere rolls the whole call back, and the journal still records it. Without fault
@@ -211,7 +216,7 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                 if tenant is None:  # dropped meanwhile
                     raise Unauthorized()
             outcome.call = Call(session, tenant, principal, outcome.params, tenant_now(tenant),
-                                bool(settings["STRICT"]), settings)
+                                bool(settings["STRICT"]), settings, schema=handle.params)
             outcome.body = view(outcome.call, **path)
             outcome.effects = collected(session)
 
@@ -272,6 +277,7 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                 drop_connection(request)
             return Response(outcome.payload(), status=outcome.status, mimetype=JSON_TYPE)
 
+        handle.params = params  # type: ignore[attr-defined]
         return handle
 
     return decorate

@@ -125,7 +125,8 @@ def _prepare(settings: dict[str, Any], memory: bool) -> tuple[Callable[[], Any],
     from .. import create_app
     from ..config import default_fixture_path
     from ..db import Database
-    from ..fixtures import FixtureError, first_tenant_keys, prepare_database
+    from ..fixtures import FixtureError
+    from ..harness.tenants import first_tenant_keys, prepare_database
 
     source = settings["FIXTURES"] or str(default_fixture_path())
     try:

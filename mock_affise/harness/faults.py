@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import math
 import random
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,17 +13,17 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import FaultRule
+from ..numbers import NumberError, parse_int
 
 ACTIONS = ("status", "delay_ms", "drop_after_commit", "body")
 METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
 
 
 def _int(value: Any, field: str, minimum: int, maximum: int) -> int:
-    # [0-9], not isdigit(): "²" and "--5" pass isdigit()-style checks and then break int().
-    if isinstance(value, bool) or not isinstance(value, int | str) or \
-            not re.fullmatch(r"-?[0-9]{1,20}", str(value)):
-        raise ValidationError(field, "must be an integer")
-    number = int(value)
+    try:
+        number = parse_int(value)
+    except NumberError:
+        raise ValidationError(field, "must be an integer") from None
     if not minimum <= number <= maximum:
         raise ValidationError(field, f"must be between {minimum} and {maximum}")
     return number

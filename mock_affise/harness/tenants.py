@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ..config import default_fixture_path
+from ..db import Database
 from ..errors import NotFound
-from ..fixtures import create_tenant, seed_tenant
+from ..fixtures import create_tenant, read_document, seed_tenant, validate
 from ..models import HARNESS_MODELS, Manager, Tenant
 from . import snapshots
 
@@ -51,8 +53,6 @@ def reset_tenant(session: Session, tenant: Tenant, now: datetime,
         tenant.settings = {}
         made = keys_of(session, tenant.id)
     else:
-        from ..fixtures import validate
-
         validate(document)  # refuse a bad document before anything is deleted
         snapshots.clear_data(session, tenant.id)
         tenant.settings = {}
@@ -74,3 +74,30 @@ def keys_of(session: Session, tenant_id: int) -> dict[str, Any]:
         "admin": next((m.api_key for m in managers if m.role == "admin"), None),
         "managers": {m.id: m.api_key for m in managers},
         "affiliates": {str(a.id): a.api_key for a in affiliates}}}
+
+
+def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Create the schema; seed the first tenant unless the database already holds one.
+
+    Return the seeded tenant's id and keys, or None when an existing tenant was reused.
+    """
+    db.create_schema()
+    if not settings.get("SEED", True):
+        return None
+    with db.transaction(write=True) as session:
+        db.serialise_setup(session)  # two processes starting at once seed one tenant
+        if session.scalar(select(func.count()).select_from(Tenant)):
+            return None
+        return new_tenant(session, read_document(settings.get("FIXTURES")
+                                                 or default_fixture_path()))
+
+
+def first_tenant_keys(db: Database) -> dict[str, Any] | None:
+    """Return the id and admin key of the oldest tenant, for the serve banner."""
+    with db.transaction() as session:
+        tenant_id = session.scalar(select(func.min(Tenant.id)))
+        if tenant_id is None:
+            return None
+        key = session.scalar(select(Manager.api_key).where(
+            Manager.tenant_id == tenant_id, Manager.role == "admin").order_by(Manager.id).limit(1))
+        return {"tenant": tenant_id, "admin": key}
