@@ -31,6 +31,7 @@ from ..fixtures import FixtureError, export_tenant, parse_document
 from ..harness import faults, journal, snapshots, tenants
 from ..models import GenerationReport, Tenant
 from .endpoint import database, resolve_key
+from .not_emulated import coverage
 from .params import EARLIEST, LATEST
 from .wire import KEY_NAME, api_key, json_response, parse_json_body, read_body
 
@@ -151,6 +152,15 @@ def health():
     with database().transaction() as session:
         session.execute(text("SELECT 1"))
     return json_response({"status": 1, "ready": True})
+
+
+@blueprint.get("/coverage")
+def coverage_view():
+    """List the Affise operations the mock implements and the ones it answers 501 to."""
+    found = coverage(current_app)
+    return json_response({"status": 1, **{
+        name: [{"method": method, "path": path} for method, path in operations]
+        for name, operations in found.items()}})
 
 
 # ------------------------------------------------------------------------------ tenants
