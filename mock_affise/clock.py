@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from .errors import ValidationError
 from .models import Tenant
 from .numbers import NumberError, parse_int
 
@@ -42,6 +43,28 @@ def set_clock(tenant: Tenant, moment: datetime, frozen: bool | None = None) -> N
 def advance_clock(tenant: Tenant, seconds: int) -> None:
     """Move the tenant clock on by seconds (back, if negative)."""
     set_clock(tenant, tenant_now(tenant) + timedelta(seconds=seconds))
+
+
+def move_clock(tenant: Tenant, field: str, moment: datetime | None, seconds: int,
+               frozen: bool | None, bounds: tuple[date, date]) -> None:
+    """Set the clock at moment, or move it on by seconds, and (un)freeze it as told.
+
+    The clock stays within bounds (the dates the API takes); field names the move refused.
+    """
+    target = moment if moment is not None else tenant_now(tenant) + timedelta(seconds=seconds)
+    if not bounds[0] <= target.date() <= bounds[1]:
+        raise ValidationError(field, f"the clock must stay between {bounds[0]} and {bounds[1]}")
+    if moment is not None:
+        set_clock(tenant, moment, frozen)
+        return
+    advance_clock(tenant, seconds)
+    if frozen is not None:
+        set_clock(tenant, tenant_now(tenant), frozen)
+
+
+def clock_state(tenant: Tenant) -> dict[str, object]:
+    """Render the tenant clock as GET /_mock/clock answers it."""
+    return {"now": format_timestamp(tenant_now(tenant)), "frozen": tenant.clock_frozen}
 
 
 def parse_duration(text: str) -> int:

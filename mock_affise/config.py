@@ -101,6 +101,10 @@ _SETTINGS: dict[str, tuple[Any, Parser]] = {
     "JOURNAL_SIZE": (1000, _typed(int)),
     "READ_CACHE_BYTES": (32 * 1024 * 1024, _typed(int)),
     "SEED": (True, _boolean),
+    # Flood limits of the control plane: past them a create answers 409 naming the setting.
+    "MAX_TENANTS": (1000, _typed(int)),
+    "MAX_SNAPSHOTS": (100, _typed(int)),
+    "MAX_FAULT_RULES": (100, _typed(int)),
 }
 # Set but empty is refused for these, not taken as unset (see the module's docstring).
 _EMPTY_REFUSED = frozenset({"CONTROL_TOKEN"})
@@ -179,6 +183,9 @@ def _check_ranges(settings: Mapping[str, Any]) -> None:
         raise ConfigError("JOURNAL_SIZE: must be a positive number of entries")
     if settings["READ_CACHE_BYTES"] is not None and settings["READ_CACHE_BYTES"] < 0:
         raise ConfigError("READ_CACHE_BYTES: must be zero (no cache) or a number of bytes")
+    for name in ("MAX_TENANTS", "MAX_SNAPSHOTS", "MAX_FAULT_RULES"):
+        if settings[name] < 1:
+            raise ConfigError(f"{name}: must be a positive number")
     if settings["GENERATION_DELAY"] < 0:
         raise ConfigError("GENERATION_DELAY: must be zero or a positive number of seconds")
 

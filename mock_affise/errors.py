@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from .money import plain
 
@@ -24,6 +25,11 @@ class AffiseError(Exception):
         if message is not None:
             self.message = message
         super().__init__(self.message)
+
+
+def envelope(message: str) -> dict[str, Any]:
+    """Return Affise's error envelope for message: the text under message and under error."""
+    return {"status": 2, "message": message, "error": message}
 
 
 class BadRequest(AffiseError):
@@ -49,6 +55,12 @@ class ExtraFields(BadRequest):
 class Unauthorized(AffiseError):
     status_code = 401
     message = "Token is necessary"
+
+
+class UnknownKey(Unauthorized):
+    """A control call's API key that no tenant holds (Affise's routes say Token is necessary)."""
+
+    message = "Unknown API key"
 
 
 class Forbidden(AffiseError):
@@ -83,6 +95,16 @@ class NotEmulated(AffiseError):
 
     def __init__(self, method: str, path: str) -> None:
         super().__init__(f"mock-affise does not emulate {method} {path}")
+
+
+class LimitReached(AffiseError):
+    """A flood limit of the mock (not Affise's): the message names the limit and its setting."""
+
+    status_code = 409
+
+    def __init__(self, what: str, limit: int, setting: str) -> None:
+        super().__init__(f"Limit reached: at most {limit} {what} (setting {setting}, "
+                         f"environment MOCK_AFFISE_{setting})")
 
 
 class ServerError(AffiseError):

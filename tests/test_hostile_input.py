@@ -116,7 +116,7 @@ CASES += [
       "content_type": JSON}, 400, f"action[body][error]: {SURROGATE}"),
     ("lone surrogate in a fixture document", "POST", "/_mock/reset",
      {"data": b'{"affiliates": [{"id": 2, "login": "\\ud800"}]}', "content_type": JSON},
-     400, f"affiliates[0][login]: {SURROGATE}"),
+     400, f"affiliates[0].login: {SURROGATE}"),  # a fixture names paths as fixtures do
     # Array indices are ASCII digits, at most 18 of them.
     ("superscript index in a form", "POST", "/3.1/payments/bulk-delete",
      {"data": "ids[\u00b2]=1".encode(), "content_type": FORM}, 400, "ids: must be an array"),

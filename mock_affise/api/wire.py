@@ -14,8 +14,9 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from ..errors import AffiseError, BadRequest, PayloadTooLarge, clip
+from ..errors import AffiseError, BadRequest, PayloadTooLarge, clip, envelope
 from ..numbers import is_index
+from ..texts import text_problem
 
 KEY_NAME = "api-key"
 MAX_DEPTH = 5
@@ -27,7 +28,6 @@ JSON_TYPES = (JSON_TYPE,)
 _BRACKETED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 _SUBKEY = re.compile(r"\[([^\[\]]*)\]")
 # JSON's \ud800 escapes decode to code points no UTF-8 text (database, answer) can hold.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 UNREADABLE = "Bad Request: the request body could not be read"
 
 
@@ -60,10 +60,9 @@ def _refused(path: str, problem: str) -> BadRequest:
 
 def _check_text(text: str, path: str) -> None:
     """Refuse text no column or answer can hold: NUL characters, lone UTF-16 surrogates."""
-    if "\x00" in text:
-        raise _refused(path, "must not contain NUL characters")
-    if not text.isascii() and _SURROGATE.search(text):
-        raise _refused(path, "must not contain unpaired UTF-16 surrogates")
+    problem = text_problem(text)
+    if problem is not None:
+        raise _refused(path, problem)
 
 
 def _clash(name: str) -> BadRequest:
@@ -266,6 +265,4 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 def error_response(error: AffiseError) -> Response:
     """Render an error in Affise's envelope: the text under message and under error."""
-    return json_response(
-        {"status": 2, "message": error.message, "error": error.message}, error.status_code
-    )
+    return json_response(envelope(error.message), error.status_code)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import envelope
+
 Schema = dict[str, Any]
 
 JSON = "application/json"
@@ -200,6 +202,10 @@ ERRORS: dict[int, tuple[str, str, str]] = {
           "serves (Page Not Found)", "Resource Not Found"),
     405: ("MethodNotAllowed", "The path exists, the method does not (the Allow header lists "
           "the methods it takes)", "Method Not Allowed"),
+    409: ("LimitReached", "A flood limit of the mock is reached (MAX_TENANTS, MAX_SNAPSHOTS, "
+          "MAX_FAULT_RULES; the message names it)",
+          "Limit reached: at most 100 fault rules per tenant (setting MAX_FAULT_RULES, "
+          "environment MOCK_AFFISE_MAX_FAULT_RULES)"),
     413: ("PayloadTooLarge", "The body exceeds MAX_BODY_BYTES or has too many parts",
           "Request Entity Too Large"),
     500: ("ServerError", "Must never happen; no stack trace ever leaks",
@@ -210,7 +216,7 @@ ERRORS: dict[int, tuple[str, str, str]] = {
 def error_response(description: str, message: str) -> Schema:
     return {"description": description, "content": {JSON: {
         "schema": schema("Error"),
-        "example": {"status": 2, "message": message, "error": message}}}}
+        "example": envelope(message)}}}
 
 
 def ok_response(value: Schema, description: str = "Success",

@@ -31,6 +31,14 @@ from .blocks import (
 CONTROL_TAG = "control plane"
 # The X-Mock-Control-Token check may refuse any /_mock call but health.
 TOKEN_ERRORS = (401, 403, 500)
+CONTROL_PAGINATION = obj({"page": integer(), "limit": integer(), "total": integer()})
+
+
+def _page_query() -> list[Schema]:
+    """?page=&limit= of a paged control list."""
+    return [query("page", integer(minimum=1, maximum=10**9)),
+            query("limit", integer(minimum=1, maximum=1000,
+                                   description="Items a page (100 when not given)"))]
 
 
 def _control_routes() -> list[tuple[str, str, Schema]]:
@@ -87,13 +95,15 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
             ok=ok_response(schema("ExportedFixture"), links=export_links), errors=())),
         ("/snapshots", "post", operation(
             "saveSnapshot", "Save a named checkpoint (replacing one of that name)",
-            tag=CONTROL_TAG, errors=body_errors,
+            tag=CONTROL_TAG, errors=(*body_errors, 409),
             body=json_body(loose({"name": text(minLength=1, maxLength=255)}, required=["name"]),
                            required=True),
             ok=ok_response(success(snapshot=schema("Snapshot")), links=snapshot_links))),
         ("/snapshots", "get", operation(
             "listSnapshots", "List the named checkpoints, oldest first", tag=CONTROL_TAG,
-            errors=(), ok=ok_response(success(snapshots=array(schema("Snapshot")))))),
+            errors=(400,), parameters=_page_query(),
+            ok=ok_response(success(snapshots=array(schema("Snapshot")),
+                                   pagination=CONTROL_PAGINATION)))),
         ("/snapshots/{name}/restore", "post", operation(
             "restoreSnapshot", "Put the tenant back as the snapshot has it", tag=CONTROL_TAG,
             ok=result, errors=(404,), parameters=[snapshot_name])),
@@ -121,11 +131,12 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
                                           tag=CONTROL_TAG, ok=result, errors=())),
         ("/faults", "post", operation(
             "addFault", "Add a fault rule after the existing ones", tag=CONTROL_TAG,
-            errors=body_errors, body=json_body(schema("FaultSpec"), required=True),
+            errors=(*body_errors, 409), body=json_body(schema("FaultSpec"), required=True),
             ok=ok_response(success(fault=schema("FaultRule")), links=fault_link))),
         ("/faults", "get", operation(
-            "listFaults", "The fault rules in matching order", tag=CONTROL_TAG, errors=(),
-            ok=ok_response(success(faults=array(schema("FaultRule")))))),
+            "listFaults", "The fault rules in matching order", tag=CONTROL_TAG, errors=(400,),
+            parameters=_page_query(), ok=ok_response(success(faults=array(schema("FaultRule")),
+                                                             pagination=CONTROL_PAGINATION)))),
         ("/faults", "delete", operation("clearFaults", "Delete every fault rule",
                                         tag=CONTROL_TAG, ok=result, errors=())),
         ("/faults/{rule_id}", "delete", operation(
@@ -150,7 +161,7 @@ def _for_tenant(op: Schema, keyed: bool) -> Schema:
     errors = {int(code) for code in op["responses"] if code != "200"} | set(TOKEN_ERRORS)
     result = {**op, "parameters": [ref("parameters", "ControlToken"), *op["parameters"]]}
     if keyed:
-        errors.add(400)  # no key: 400 "Name the tenant: ..."
+        errors |= {400, 401}  # no key: 400 "Name the tenant: ..."; 401 "Unknown API key"
         result["security"] = KEYED
     else:
         errors.add(404)  # no such tenant
@@ -187,7 +198,7 @@ def control_paths() -> dict[str, Schema]:
         "/_mock/tenants": {
             "post": operation(
                 "createTenant", "Make a new isolated tenant from a fixture document",
-                tag=CONTROL_TAG, security=OPEN, errors=(400, 413, *TOKEN_ERRORS),
+                tag=CONTROL_TAG, security=OPEN, errors=(400, 409, 413, *TOKEN_ERRORS),
                 parameters=[control_token], body=json_body(schema("Fixture"), yaml=True),
                 description="Without a body: the default fixture. Keys already taken, or "
                             "missing, are replaced by fresh random keys.",
@@ -198,9 +209,11 @@ def control_paths() -> dict[str, Schema]:
                                          {"path.tenant_id": "$response.body#/tenant"})})),
             "get": operation(
                 "listTenants", "List the tenants with their admin keys", tag=CONTROL_TAG,
-                security=OPEN, errors=TOKEN_ERRORS, parameters=[control_token],
+                security=OPEN, errors=(400, *TOKEN_ERRORS),
+                parameters=[control_token, *_page_query()],
                 ok=ok_response(success(tenants=array(obj({
-                    "tenant": integer(), "admin": nullable(STRING)}))))),
+                    "tenant": integer(), "admin": nullable(STRING)})),
+                    pagination=CONTROL_PAGINATION))),
         },
         "/_mock/tenants/{tenant_id}": {"delete": operation(
             "deleteTenant", "Drop a tenant and everything it holds", tag=CONTROL_TAG,
