@@ -155,3 +155,13 @@ class NotEnoughPaidConversions(BadRequest):
             f"The affiliate {name} ({affiliate_id}) has {plain(available)} {currency} of paid "
             f"conversions, less than {plain(wanted)} {currency}"
         )
+
+
+class KeysTaken(AffiseError):
+    """A restore would hand out API keys another tenant has taken since (a mock-only 409)."""
+
+    status_code = 409
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        super().__init__("API keys taken by another tenant: " + ", ".join(keys))

@@ -234,6 +234,6 @@ def _journal_entry(outcome: _Outcome, action: dict | None) -> journal.Entry:
     fault = None
     if action:
         fault = next(name for name in ("status", "drop_after_commit", "delay_ms") if name in action)
-    return journal.entry(request.method, request.path, outcome.params or dict(request.args),
-                         outcome.status, outcome.body, outcome.effects, fault,
-                         outcome.payload())
+    return current_app.extensions["mock_affise"].journal.entry(
+        request.method, request.path, outcome.params or dict(request.args), outcome.status,
+        outcome.body, outcome.effects, fault, outcome.payload())

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from ..effects import note
 from ..errors import NotFound, ValidationError
-from ..fixtures import fresh_key, taken_keys
 from ..models import (
     Affiliate,
     AffiliatePaymentSystem,
@@ -26,6 +25,7 @@ from ..money import ZERO
 from . import Page
 from .balances import Balance, affiliate_balances, has_balance
 from .bindings import replace_bindings, resolve_bindings
+from .keys import unused_key
 
 PARTNER_STATUSES = ("active", "banned", "on moderation", "not active")
 ORDERS = ("id", "-id", "_id", "-_id", "created_at", "-created_at", "updated_at", "-updated_at")
@@ -165,7 +165,7 @@ def create_partner(session: Session, tenant: Tenant, now: datetime,
     bindings = resolve_bindings(session, tenant.id, values.get("payment_systems"))
     affiliate = Affiliate(
         tenant_id=tenant.id, id=tenant.next_affiliate_id, email=changes.pop("email"),
-        login=None, name=None, status="active", manager_id=None, api_key=_unused_key(session),
+        login=None, name=None, status="active", manager_id=None, api_key=unused_key(session),
         ref=None, ref_percent=None, notes="", country=None, contact_person=None,
         created_at=now, updated_at=now,
     )
@@ -247,12 +247,4 @@ def _validated(session: Session, tenant_id: int, affiliate_id: int | None,
             raise ValidationError("ref", f"unknown partner {ref}")
         changes["ref"] = ref
     return changes
-
-
-def _unused_key(session: Session) -> str:
-    """Return a fresh API key no tenant uses yet."""
-    while True:
-        key = fresh_key()
-        if not taken_keys(session, [key]):
-            return key
 
