@@ -88,6 +88,15 @@ class PayloadTooLarge(AffiseError):
     message = "Request Entity Too Large"
 
 
+class NotEmulated(AffiseError):
+    """A known Affise operation the mock does not serve (501, not Page Not Found)."""
+
+    status_code = 501
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"mock-affise does not emulate {method} {path}")
+
+
 class LimitReached(AffiseError):
     """A flood limit of the mock (not Affise's): the message names the limit and its setting."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from marshmallow import fields
+from marshmallow import fields, pre_load
 
 from ..billing.rules import CONVERSION_STATUSES, PAYMENT_STATES, STATUS_WORDS, payment_state
 from ..clock import format_timestamp
@@ -61,6 +61,13 @@ class ConversionListParams(_ignored(_IGNORED_FILTERS)):
 
 class ConversionByIdParams(Params):
     id = NonBlank(required=True)
+    ID = fields.Raw()  # the official Go SDK sends the id as ID=
+
+    @pre_load
+    def _read_upper_id(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "ID" in data and "id" not in data:
+            data = {**data, "id": data["ID"]}
+        return {k: v for k, v in data.items() if k != "ID"}
 
 
 class ConversionEditParams(_ignored(("comment", "sum", "params",

@@ -147,12 +147,18 @@ def describe_partners(session: Session, tenant_id: int, now: datetime,
                     balances[a.id]) for a in affiliates]
 
 
+def login_from_email(email: str) -> str:
+    """Return the login of a partner created without one: its email's part before the @."""
+    return email.partition("@")[0]
+
+
 def create_partner(session: Session, tenant: Tenant, now: datetime,
                    values: Mapping[str, Any]) -> Partner:
     """Add an affiliate from POST /3.0/admin/partner values; return it as a partner.
 
     email, password and country are required (the schema sees to it); the password is
-    accepted and not kept, since the mock has no affiliate log-in.
+    accepted and not kept, since the mock has no affiliate log-in. Without a login (or with an
+    empty one) the partner takes one derived from its email, as Affise gives every partner one.
     """
     changes = _validated(session, tenant.id, None, values)
     bindings = resolve_bindings(session, tenant.id, values.get("payment_systems"))
@@ -164,6 +170,8 @@ def create_partner(session: Session, tenant: Tenant, now: datetime,
     )
     for name, value in changes.items():
         setattr(affiliate, name, value)
+    if not affiliate.login:
+        affiliate.login = login_from_email(affiliate.email)
     tenant.next_affiliate_id += 1
     session.add(affiliate)
     session.flush()

@@ -94,7 +94,7 @@ def _partner() -> Schema:
     sub_account = obj({"value": STRING, "except": integer()})
     return obj({
         "id": ID, "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "email": STRING,
-        "login": nullable(STRING), "contactPerson": nullable(STRING),
+        "login": STRING, "contactPerson": nullable(STRING),
         "ref_percent": nullable(STRING), "name": nullable(STRING), "notes": STRING,
         "manager": nullable(schema("Manager")),
         "status": text(enum=list(PARTNER_STATUSES)),
@@ -105,7 +105,7 @@ def _partner() -> Schema:
         "country": nullable(STRING),
         **dict.fromkeys(("zip_code", "phone", "work_hours", "created_by", "updated_by",
                          "tipalti_payee_id", "tipalti_status"), NULL),
-        "ref": nullable(text(pattern=r"^\d+$")),
+        "ref": text(pattern=r"^\d+$", description="The referring affiliate's id; 0 for none"),
         "sub_accounts": obj({"1": sub_account, "2": sub_account}),
         "tags": EMPTY_LIST, "lang": STRING,
     })
