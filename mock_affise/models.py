@@ -156,6 +156,27 @@ class Conversion(Base):
     updated_at: Mapped[datetime]
     hold_until: Mapped[datetime | None]
     payment_id: Mapped[int | None]
+    # What a fixture or POST /3.0/admin/conversion/edit sets; the stats routes show and filter it.
+    clickid: Mapped[str | None] = mapped_column(String(255))  # None: the click id is the id
+    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    sum: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str] = mapped_column(String(32), default="")
+    custom_field_1: Mapped[str] = mapped_column(Text, default="")
+    custom_field_2: Mapped[str] = mapped_column(Text, default="")
+    custom_field_3: Mapped[str] = mapped_column(Text, default="")
+    custom_field_4: Mapped[str] = mapped_column(Text, default="")
+    custom_field_5: Mapped[str] = mapped_column(Text, default="")
+    custom_field_6: Mapped[str] = mapped_column(Text, default="")
+    custom_field_7: Mapped[str] = mapped_column(Text, default="")
+    custom_field_8: Mapped[str] = mapped_column(Text, default="")
+    custom_field_9: Mapped[str] = mapped_column(Text, default="")
+    custom_field_10: Mapped[str] = mapped_column(Text, default="")
+    custom_field_11: Mapped[str] = mapped_column(Text, default="")
+    custom_field_12: Mapped[str] = mapped_column(Text, default="")
+    custom_field_13: Mapped[str] = mapped_column(Text, default="")
+    custom_field_14: Mapped[str] = mapped_column(Text, default="")
+    custom_field_15: Mapped[str] = mapped_column(Text, default="")
 
 
 class Payment(Base):

@@ -106,6 +106,13 @@ class Flag(Scalar):
         raise MarshmallowError("must be 0 or 1")
 
 
+class Refused(Scalar):
+    """A parameter Affise documents that the mock cannot honour: any value is a 400."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        raise MarshmallowError("not supported by mock-affise")
+
+
 class Choice(Scalar):
     def __init__(self, choices: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -6,81 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from marshmallow import fields, pre_load
 
-from ..billing.rules import CONVERSION_STATUSES, PAYMENT_STATES, STATUS_WORDS, payment_state
+from ..billing.rules import STATUS_WORDS, payment_state
 from ..clock import format_timestamp
 from ..money import number
 from ..network import balances, conversions
-from ..network.conversions import ConversionQuery, ConversionView
+from ..network.conversion_filters import FRAUD_RISK_LEVEL
+from ..network.conversions import ConversionChanges, ConversionView
+from .conversion_params import (
+    ConversionByIdParams,
+    ConversionEditParams,
+    ConversionListParams,
+    custom_fields,
+    edit_filter,
+    filter_query,
+)
 from .endpoint import ADMIN, AFFILIATE, MANAGERS, Call, endpoint
-from .params import Choice, Day, Flag, Int, ListOf, Money, Params, Text
-from .partners import NonBlank, render_pagination
+from .partners import render_pagination
 
 blueprint = Blueprint("stats", __name__)
-
-_IGNORED_FILTERS = (
-    "browser", "action_id", "clickid", "os", "goal", "goal_id", "device", "payouts",
-    "payouts_from", "payouts_to", "hour", "timezone", "subid1", "subid2", "subid3", "subid4",
-    "subid5", "smart_id", "promocode", "imp_id", "revenue", "revenue_from", "revenue_to",
-    "raw_export", "decline_reason", "fraud_risk_level", "fraud_type", "comment",
-    *(f"custom_field_{n}" for n in range(1, 8)),
-)
-
-
-def _ignored(names: tuple[str, ...]) -> type[Params]:
-    """Return a schema taking names as raw values: parameters Affise documents, not emulated."""
-    return Params.from_dict({name: fields.Raw() for name in names}, name="Ignored")
-
-
-class ConversionListParams(_ignored(_IGNORED_FILTERS)):
-    """Every parameter Affise documents for the route; anything else is a 400, as on Affise.
-
-    The filters the mock cannot apply (it keeps no clicks, subs or revenue) are accepted and
-    ignored.
-    """
-
-    always_strict = True
-
-    status = ListOf(Choice([str(code) for code in CONVERSION_STATUSES]))
-    partner = ListOf(Int(minimum=1))
-    offer = ListOf(Int(minimum=1))
-    advertiser = ListOf(Text())
-    country = ListOf(Text())
-    currency = Text()
-    payment_status = Choice(list(PAYMENT_STATES))
-    date_from = Day()
-    date_to = Day()
-    update_from_date = Day()
-    update_from_hour = Int(minimum=0, maximum=23)
-    update_to_date = Day()
-    update_to_hour = Int(minimum=0, maximum=23)
-    page = Int(minimum=1, maximum=1_000_000_000, load_default=1)  # offset fits 64 bits
-    limit = Int(minimum=1, maximum=500, load_default=100)
-
-
-class ConversionByIdParams(Params):
-    id = NonBlank(required=True)
-    ID = fields.Raw()  # the official Go SDK sends the id as ID=
-
-    @pre_load
-    def _read_upper_id(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if "ID" in data and "id" not in data:
-            data = {**data, "id": data["ID"]}
-        return {k: v for k, v in data.items() if k != "ID"}
-
-
-class ConversionEditParams(_ignored(("comment", "sum", "params",
-                                      *(f"custom_field_{n}" for n in range(1, 16))))):
-    """Affise's edit parameters; comment, sum, params and custom fields are accepted, ignored."""
-
-    ids = ListOf(Text(), required=True)
-    status = Choice(list(STATUS_WORDS.values()))
-    payouts = Money()
-    currency = Text()
-    revenue = Money()  # echoed back; the mock keeps no advertiser revenue
-    all = Flag(load_default=False)
-
 
 def _shared(view: ConversionView) -> dict[str, Any]:
     """Return the parts both conversion shapes carry alike."""
@@ -107,8 +51,8 @@ def _shared(view: ConversionView) -> dict[str, Any]:
 def render_conversion(view: ConversionView) -> dict[str, Any]:
     """Render a conversion as GET /3.0/stats/conversions lists it (status as a word).
 
-    The mock keeps no clicks: action_id, clickid are the conversion's id and click_time its
-    created_at; device, sub and custom fields are empty; revenue, sum and earnings are 0.
+    The mock keeps no clicks: action_id is the conversion's id, clickid it too unless the
+    fixture names one, click_time its created_at; device and sub fields are empty; earnings 0.
     """
     c, common = view.conversion, _shared(view)
     return {
@@ -120,17 +64,18 @@ def render_conversion(view: ConversionView) -> dict[str, Any]:
         "offer_id": c.offer_id,
         "ios_idfa": "", "android_id": "",
         **{f"sub{n}": "" for n in range(1, 6)},
-        **{f"custom_field_{n}": "" for n in range(1, 8)},
-        "ua": "", "comment": "",
+        **{f"custom_field_{n}": getattr(c, f"custom_field_{n}") for n in range(1, 8)},
+        "ua": "", "comment": c.comment,
         "created_at": common["created_at"], "updated_at": common["updated_at"],
         "click_time": common["created_at"], "referrer": "",
-        "payouts": number(c.payouts), "clickid": c.id,
+        "payouts": number(c.payouts), "clickid": c.clickid or c.id,
         "partner": common["partner"],
-        "goal_value": c.goal, "sum": 0, "revenue": 0, "earnings": 0,
+        "goal_value": c.goal, "sum": number(c.sum), "revenue": number(c.revenue), "earnings": 0,
         "advertiser": common["advertiser"],
         "payment_status": common["payment_status"], "is_paid": common["is_paid"],
         "forensiq": None, "payment_type": "fixed", "hold_date_expire": common["hold"],
-        "fraud_risk_level": "not_analyzed", "decline_reason": "", "fraud_type": [],
+        "fraud_risk_level": FRAUD_RISK_LEVEL, "decline_reason": c.decline_reason,
+        "fraud_type": [],
     }
 
 
@@ -145,13 +90,13 @@ def render_conversion_by_id(view: ConversionView) -> dict[str, Any]:
         "country_name": "", "district": None, "city": "", "city_id": 0, "isp_code": "",
         "ua": "", "browser": "", "os": "", "device": "", "device_type": "",
         **{f"sub{n}": None for n in range(1, 9)},
-        **{f"custom_field_{n}": None for n in range(1, 8)},
-        "comment": None,
+        **{f"custom_field_{n}": getattr(c, f"custom_field_{n}") or None for n in range(1, 8)},
+        "comment": c.comment or None,
         "created_at": common["created_at"], "click_time": common["created_at"],
         "updated_at": common["updated_at"], "referrer": None, "landing_id": None,
         "prelanding_id": None,
         "currency_id": None if view.currency_id is None else str(view.currency_id),
-        "price": None, "clickid": c.id,
+        "price": None, "clickid": c.clickid or c.id,
         "partner": {
             **common["partner"],
             # An object (or null) as in Affise's recorded answers; the Go SDK reads a struct.
@@ -160,11 +105,13 @@ def render_conversion_by_id(view: ConversionView) -> dict[str, Any]:
                 "first_name": manager.first_name, "last_name": manager.last_name},
         },
         "supplier_id": common["advertiser_id"], "partner_id": c.affiliate_id,
-        "goal_value": c.goal, "sum": 0, "revenue": 0, "payouts": number(c.payouts),
+        "goal_value": c.goal, "sum": number(c.sum), "revenue": number(c.revenue),
+        "payouts": number(c.payouts),
         "earnings": 0, "advertiser": common["advertiser"], "payment_type": "fixed",
         "payment_status": common["payment_status"], "is_paid": common["is_paid"],
-        "charge": 0, "earning": 0, "click_id": c.id, "fraud_risk_level": "not_analyzed",
-        "decline_reason": "", "fraud_type": [],
+        "charge": 0, "earning": 0, "click_id": c.clickid or c.id,
+        "fraud_risk_level": FRAUD_RISK_LEVEL, "decline_reason": c.decline_reason,
+        "fraud_type": [],
         "createdAt": common["created_at"], "updatedAt": common["updated_at"],
     }
 
@@ -174,16 +121,7 @@ def render_conversion_by_id(view: ConversionView) -> dict[str, Any]:
 def conversion_list(call: Call) -> dict[str, Any]:
     """List conversions with top-level filters, newest first."""
     p = call.load()
-    query = ConversionQuery(
-        statuses=[int(s) for s in p["status"]] if "status" in p else None,
-        affiliate_ids=p.get("partner"), offer_ids=p.get("offer"),
-        advertiser_ids=p.get("advertiser"), countries=p.get("country"),
-        currency=p.get("currency") or None, payment_status=p.get("payment_status"),
-        date_from=p.get("date_from"), date_to=p.get("date_to"),
-        update_from_date=p.get("update_from_date"), update_from_hour=p.get("update_from_hour"),
-        update_to_date=p.get("update_to_date"), update_to_hour=p.get("update_to_hour"),
-        page=p["page"], limit=p["limit"],
-    )
+    query = filter_query(p, page=p["page"], limit=p["limit"])
     page = conversions.find_conversions(call.session, call.tenant.id, call.now, query)
     return {"status": 1, "conversions": [render_conversion(v) for v in page.items],
             "pagination": render_pagination(page)}
@@ -201,11 +139,15 @@ def conversion_by_id(call: Call) -> dict[str, Any]:
 @blueprint.post("/3.0/admin/conversion/edit")
 @endpoint(ADMIN, write=True, params=ConversionEditParams)
 def conversion_edit(call: Call) -> dict[str, Any]:
-    """Change the status, payouts or currency of conversions."""
+    """Change conversions: by ids, or with all=1 those params[...] selects."""
     p = call.load()
-    edit = conversions.edit_conversions(
-        call.session, call.tenant.id, call.now, p["ids"], status=p.get("status"),
-        payouts=p.get("payouts"), currency=p.get("currency") or None, by_filter=p["all"])
+    changes = ConversionChanges(
+        status=p.get("status"), payouts=p.get("payouts"), revenue=p.get("revenue"),
+        sum=p.get("sum"), currency=p.get("currency") or None, comment=p.get("comment"),
+        custom_fields=custom_fields(p, range(1, 16)))
+    by_filter = edit_filter(p.get("params")) if p["all"] else None
+    edit = conversions.edit_conversions(call.session, call.tenant.id, call.now, p["ids"],
+                                        changes, by_filter)
     revenue = p.get("revenue")
     return {
         "status": 1,

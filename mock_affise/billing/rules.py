@@ -65,6 +65,11 @@ INVOICE_STATUSES = tuple(int(s) for s in InvoiceStatus)
 
 PARTNER_STATUSES = ("active", "banned", "on moderation", "not active")
 PAYMENT_STATES = ("opened", "pending", "closed")  # a conversion's invoice, as the stats show it
+DECLINE_REASONS = ("anti_fraud", "cap_reached", "by_manager", "payment_not_found", "ip_duplicate",
+                   "by_server_postback", "partner_banned", "partner_disabled",
+                   "min_click_time_not_reached", "click_time_expire", "by_import",
+                   "promocode_expired", "promocode_not_available")
+FRAUD_RISK_LEVELS = ("not_analyzed", "low", "medium", "high", "no_risk")
 
 
 def hold_expired(status: int, hold_until: datetime | None, now: datetime) -> bool:

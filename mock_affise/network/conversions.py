@@ -2,43 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from ..billing.predicates import effective_status, is_open
-from ..billing.rules import COMPLETED, HOLD, STATUS_CODES, update_bound
+from ..billing.predicates import effective_status
+from ..billing.rules import HOLD, STATUS_CODES
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import Affiliate, Conversion, Currency, Manager, Offer, Payment
 from ..money import ZERO
 from . import Page
+from .conversion_filters import ConversionQuery, conversion_conditions
 from .reference import find_currency
 
-
-@dataclass(frozen=True)
-class ConversionQuery:
-    """The filters and page of GET /3.0/stats/conversions."""
-
-    statuses: Sequence[int] | None = None
-    affiliate_ids: Sequence[int] | None = None
-    offer_ids: Sequence[int] | None = None
-    advertiser_ids: Sequence[str] | None = None
-    countries: Sequence[str] | None = None
-    currency: str | None = None  # a currency id or code, as the client sent it
-    payment_status: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    update_from_date: date | None = None
-    update_from_hour: int | None = None
-    update_to_date: date | None = None
-    update_to_hour: int | None = None
-    page: int = 1
-    limit: int = 100
+__all__ = ["ConversionChanges", "ConversionEdit", "ConversionQuery", "ConversionView",
+           "edit_conversions", "find_conversions", "get_conversion"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +39,19 @@ class ConversionView:
 
 
 @dataclass(frozen=True)
+class ConversionChanges:
+    """The values POST /3.0/admin/conversion/edit sets; None leaves a value as it is."""
+
+    status: str | None = None
+    payouts: Decimal | None = None
+    revenue: Decimal | None = None
+    sum: Decimal | None = None
+    currency: str | None = None  # a currency code, as the client sent it
+    comment: str | None = None
+    custom_fields: Mapping[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ConversionEdit:
     """What POST /3.0/admin/conversion/edit applied."""
 
@@ -64,70 +61,36 @@ class ConversionEdit:
     payouts: Decimal | None
 
 
-def _viewed(now: datetime) -> Select:
-    """Select conversions with their offer, affiliate, manager, currency and invoice status."""
+def _joined(selected: Select) -> Select:
+    """Join conversions to the offer, affiliate and invoice the filters may name."""
     return (
-        select(Conversion, effective_status(now), Offer, Affiliate, Manager, Currency.id,
-               Payment.status)
+        selected
         .outerjoin(Offer, and_(Offer.tenant_id == Conversion.tenant_id,
                                Offer.id == Conversion.offer_id))
         .outerjoin(Affiliate, and_(Affiliate.tenant_id == Conversion.tenant_id,
                                    Affiliate.id == Conversion.affiliate_id))
+        .outerjoin(Payment, and_(Payment.tenant_id == Conversion.tenant_id,
+                                 Payment.id == Conversion.payment_id))
+    )
+
+
+def _viewed(now: datetime) -> Select:
+    """Select conversions with their offer, affiliate, manager, currency and invoice status."""
+    return (
+        _joined(select(Conversion, effective_status(now), Offer, Affiliate, Manager, Currency.id,
+                       Payment.status))
         .outerjoin(Manager, and_(Manager.tenant_id == Conversion.tenant_id,
                                  Manager.id == Affiliate.manager_id))
         .outerjoin(Currency, and_(Currency.tenant_id == Conversion.tenant_id,
                                   Currency.code == Conversion.currency))
-        .outerjoin(Payment, and_(Payment.tenant_id == Conversion.tenant_id,
-                                 Payment.id == Conversion.payment_id))
     )
 
 
 def find_conversions(session: Session, tenant_id: int, now: datetime,
                      query: ConversionQuery) -> Page[ConversionView]:
     """Return one page of conversions matching query, newest first."""
-    conditions = [Conversion.tenant_id == tenant_id]
-    if query.statuses is not None:
-        conditions.append(effective_status(now).in_(list(query.statuses)))
-    if query.affiliate_ids is not None:
-        conditions.append(Conversion.affiliate_id.in_(list(query.affiliate_ids)))
-    if query.offer_ids is not None:
-        conditions.append(Conversion.offer_id.in_(list(query.offer_ids)))
-    if query.advertiser_ids is not None:
-        conditions.append(Offer.advertiser_id.in_(list(query.advertiser_ids)))
-    if query.countries is not None:
-        conditions.append(Conversion.country.in_([c.upper() for c in query.countries]))
-    if query.currency is not None:
-        currency = find_currency(session, tenant_id, query.currency)
-        if currency is None:
-            raise ValidationError("currency", f"unknown currency '{query.currency}'")
-        conditions.append(Conversion.currency == currency.code)
-    if query.payment_status == "opened":
-        conditions.append(Conversion.payment_id.is_(None))
-    elif query.payment_status == "pending":
-        conditions.append(and_(Conversion.payment_id.is_not(None), is_open()))
-    elif query.payment_status == "closed":
-        conditions.append(Payment.status == COMPLETED)
-    if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise ValidationError("date_from", "must not be after date_to")
-    if query.date_from is not None:
-        conditions.append(Conversion.created_at >= datetime.combine(query.date_from, time()))
-    if query.date_to is not None:
-        end = datetime.combine(query.date_to, time()) + timedelta(days=1)
-        conditions.append(Conversion.created_at < end)
-    updated_from = update_bound(query.update_from_date, query.update_from_hour, end=False)
-    updated_to = update_bound(query.update_to_date, query.update_to_hour, end=True)
-    if updated_from is not None:
-        conditions.append(Conversion.updated_at >= updated_from)
-    if updated_to is not None:
-        conditions.append(Conversion.updated_at < updated_to)
-    counted = (
-        select(func.count()).select_from(Conversion)
-        .outerjoin(Offer, and_(Offer.tenant_id == Conversion.tenant_id,
-                               Offer.id == Conversion.offer_id))
-        .outerjoin(Payment, and_(Payment.tenant_id == Conversion.tenant_id,
-                                 Payment.id == Conversion.payment_id))
-        .where(*conditions)
-    )
+    conditions = conversion_conditions(session, tenant_id, now, query)
+    counted = _joined(select(func.count()).select_from(Conversion)).where(*conditions)
     total = session.scalar(counted) or 0
     rows = session.execute(
         _viewed(now).where(*conditions)
@@ -148,32 +111,63 @@ def get_conversion(session: Session, tenant_id: int, now: datetime,
     return ConversionView(*row)
 
 
-def edit_conversions(session: Session, tenant_id: int, now: datetime, ids: Sequence[str],
-                     status: str | None = None, payouts: Decimal | None = None,
-                     currency: str | None = None, by_filter: bool = False) -> ConversionEdit:
-    """Set the status, payouts and/or currency of conversions in no invoice.
+def _selected_ids(session: Session, tenant_id: int, now: datetime, ids: Sequence[str],
+                  by_filter: ConversionQuery | None) -> list[str]:
+    """Return the ids an edit names: those sent, or with all=1 those its filters match."""
+    if by_filter is None:
+        wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+        if not wanted:
+            raise ValidationError("ids", "is required")
+        return wanted
+    for name, value in (("date_from", by_filter.date_from), ("date_to", by_filter.date_to)):
+        if value is None:
+            raise ValidationError(f"params[{name}]", "is required when all=1")
+    conditions = conversion_conditions(session, tenant_id, now, by_filter)
+    return list(session.scalars(
+        _joined(select(Conversion.id)).where(*conditions)
+        .order_by(Conversion.created_at, Conversion.id)))
 
+
+def _changed_values(session: Session, tenant_id: int, now: datetime,
+                    changes: ConversionChanges) -> dict[str, Any]:
+    """Return the column values an edit sets, checked."""
+    values: dict[str, Any] = {}
+    for name in ("payouts", "revenue", "sum"):
+        amount = getattr(changes, name)
+        if amount is not None:
+            if amount < ZERO:
+                raise ValidationError(name, "must not be negative")
+            values[name] = amount
+    if changes.currency is not None:
+        found = find_currency(session, tenant_id, changes.currency)
+        if found is None or changes.currency.strip().isdigit():
+            raise ValidationError("currency", f"unknown currency '{changes.currency}'")
+        values["currency"] = found.code
+    if changes.status is not None:
+        values["status"] = STATUS_CODES[changes.status]
+        if STATUS_CODES[changes.status] == HOLD:
+            values["hold_until"] = case((Conversion.hold_until > now, Conversion.hold_until),
+                                        else_=None)
+    if changes.comment is not None:
+        values["comment"] = changes.comment
+    for number, text in changes.custom_fields.items():
+        values[f"custom_field_{number}"] = text
+    return values
+
+
+def edit_conversions(session: Session, tenant_id: int, now: datetime, ids: Sequence[str],
+                     changes: ConversionChanges,
+                     by_filter: ConversionQuery | None = None) -> ConversionEdit:
+    """Change conversions in no invoice: POST /3.0/admin/conversion/edit.
+
+    With by_filter (Affise's all=1) the conversions its filters match are changed instead of ids.
     [mock] A conversion inside an invoice cannot be edited: delete it from the invoice first.
-    all=1 (Affise's batch edit by filter) is refused rather than silently ignored. Setting hold
-    keeps a hold_until still in the future (the planned release stays) and
+    Setting hold keeps a hold_until still in the future (the planned release stays) and
     otherwise clears it, so the conversion stays on hold until a manager changes it; the other
     statuses leave hold_until alone (only a hold reads it).
     """
-    if by_filter:
-        raise ValidationError("all", "batch edit by filter is not supported by the mock; send ids")
-    wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
-    if not wanted:
-        raise ValidationError("ids", "is required")
-    if status is None and payouts is None and currency is None:
-        raise ValidationError("status", "is required unless payouts or currency is given")
-    if payouts is not None and payouts < ZERO:
-        raise ValidationError("payouts", "must not be negative")
-    code = None
-    if currency is not None:
-        found = find_currency(session, tenant_id, currency)
-        if found is None or currency.strip().isdigit():
-            raise ValidationError("currency", f"unknown currency '{currency}'")
-        code = found.code
+    values = _changed_values(session, tenant_id, now, changes)
+    wanted = _selected_ids(session, tenant_id, now, ids, by_filter)
     invoices = dict(session.execute(
         select(Conversion.id, Conversion.payment_id)
         .where(Conversion.tenant_id == tenant_id, Conversion.id.in_(wanted))
@@ -186,21 +180,12 @@ def edit_conversions(session: Session, tenant_id: int, now: datetime, ids: Seque
         if invoices[conversion_id] is not None:
             raise ValidationError(
                 "ids", f"conversion {conversion_id} is in payment {invoices[conversion_id]}")
-    values: dict = {"updated_at": now}
-    if status is not None:
-        values["status"] = STATUS_CODES[status]
-        if STATUS_CODES[status] == HOLD:
-            values["hold_until"] = case((Conversion.hold_until > now, Conversion.hold_until),
-                                        else_=None)
-    if payouts is not None:
-        values["payouts"] = payouts
-    if code is not None:
-        values["currency"] = code
-    session.execute(
-        update(Conversion)
-        .where(Conversion.tenant_id == tenant_id, Conversion.id.in_(wanted))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    note(session, "changed", "conversions", wanted)
-    return ConversionEdit(wanted, status, code, payouts)
+    if values and wanted:
+        session.execute(
+            update(Conversion)
+            .where(Conversion.tenant_id == tenant_id, Conversion.id.in_(wanted))
+            .values(updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+        note(session, "changed", "conversions", wanted)
+    return ConversionEdit(wanted, changes.status, values.get("currency"), changes.payouts)

@@ -85,6 +85,8 @@ EIGHT_PLACES = text(pattern=r"^-?\d+\.\d{8}$", examples=["52.12000000"])
 EMPTY_LIST = array({}, maxItems=0)
 IGNORED: Schema = {"description": "Accepted as Affise documents it, and ignored: the mock "
                                   "keeps no such data"}
+REFUSED: Schema = {"description": "Documented by Affise; the mock keeps no such data, so any "
+                                  "value answers 400 NAME: not supported by mock-affise"}
 
 # ----------------------------------------------------------------------------- request values
 # What the views' parameter fields (api/params.py) read. On a form every value is text; a JSON

@@ -16,12 +16,13 @@ from flask import Flask
 from marshmallow import fields, missing
 from werkzeug.routing import IntegerConverter, Rule
 
-from ..api.params import Choice, Day, Flag, Int, ListOf, Money, Params, Text
+from ..api.params import Choice, Day, Flag, Int, ListOf, Money, Params, Refused, Text
 from ..api.partners import Bindings, NonBlank
 from .blocks import (
     DAY_IN,
     FLAG_IN,
     IGNORED,
+    REFUSED,
     STRING,
     TEXT_IN,
     Schema,
@@ -96,6 +97,7 @@ CONVERTERS: dict[type, Callable[[Any, str], Schema]] = {
     Choice: lambda f, where: text(enum=list(f.choices)),
     ListOf: _list,
     Bindings: _bindings,
+    Refused: lambda f, where: {**(STRING if where == QUERY else TEXT_IN), **REFUSED},
     fields.Raw: lambda f, where: {**STRING, **IGNORED} if where == QUERY else IGNORED,
 }
 # How a form carries a field that is an object (OpenAPI's encoding object).
