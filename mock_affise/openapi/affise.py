@@ -182,7 +182,9 @@ def network_paths() -> dict[str, Schema]:
         "/3.0/stats/conversions": {"get": operation(
             "listConversions", "List conversions (newest first)", tag="conversions",
             errors=AFFISE_ERRORS, description="Any parameter not listed here is a 400 "
-            "`Method does not allow extra fields: 'NAME'`, as on Affise.",
+            "`Method does not allow extra fields: 'NAME'`, as on Affise. Without date_from the "
+            "list starts a week before today on the tenant clock. Filters on click attributes "
+            "are a 400 `NAME: not supported by mock-affise`.",
             ok=ok_response(success(conversions=array(schema("Conversion")),
                                    pagination=schema("PartnerPagination")), links={
                 "GetConversion": link("getConversion",
@@ -191,9 +193,11 @@ def network_paths() -> dict[str, Schema]:
             "getConversion", "Show one conversion", tag="conversions", errors=WITH_ID,
             ok=ok_response(success(conversion=schema("ConversionById"))))},
         "/3.0/admin/conversion/edit": {"post": operation(
-            "editConversions", "Change conversions' status, payouts or currency",
+            "editConversions", "Change conversions: status, money, comment, custom fields",
             tag="conversions", errors=AFFISE_ERRORS,
-            description="A conversion inside an invoice cannot be edited (400 naming it).",
+            description="With all=1 the conversions params[...] selects are changed "
+                        "(params[date_from] and params[date_to] required). A conversion inside "
+                        "an invoice cannot be edited (400 naming it).",
             ok=ok_response(success(
                 data=obj({"ids": array(HEX24), "status": nullable(text(enum=CONVERSION_WORDS)),
                           "currency": nullable(STRING), "payouts": nullable(NUMBER),

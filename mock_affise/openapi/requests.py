@@ -97,7 +97,7 @@ CONVERTERS: dict[type, Callable[[Any, str], Schema]] = {
     Choice: lambda f, where: text(enum=list(f.choices)),
     ListOf: _list,
     Bindings: _bindings,
-    Refused: lambda f, where: {**(STRING if where == QUERY else TEXT_IN), **REFUSED},
+    Refused: lambda f, where: {"not": {}, **REFUSED},
     fields.Raw: lambda f, where: {**STRING, **IGNORED} if where == QUERY else IGNORED,
 }
 # How a form carries a field that is an object (OpenAPI's encoding object).
