@@ -221,3 +221,12 @@ def test_a_missing_helper_library_is_named_with_the_extra_to_install(live, monke
     # httpx alone needs no helper.
     with mock_affise.intercept(AFFISE, live[1], clients=("httpx",)):
         assert HTTPAdapter.send.__qualname__ == "HTTPAdapter.send"
+
+
+def test_a_delay_fault_still_answers_and_is_journaled(tenant, acme):
+    tenant.fault({"method": "GET", "path": CURRENCY}, {"delay_ms": 1}, times=1)
+
+    answer = requests.get(AFFISE + CURRENCY, headers=keyed(tenant))
+
+    assert (answer.status_code, answer.json()) == (200, QUOTES)
+    assert [e["fault"] for e in tenant.requests(path=CURRENCY)] == ["delay_ms"]
