@@ -18,6 +18,8 @@ DEFAULT_FIXTURE = ROOT / "fixtures" / "default.json"
 # reshaped around the help-center article, kept so those hand-computed numbers stay true.
 SUITE_FIXTURE = Path(__file__).resolve().parent / "suite_fixture.json"
 ADMIN_KEY = "0123456789abcdef0123456789abcdef"
+# The default fixture's admin key: the one the help-center billing article prints.
+DEFAULT_ADMIN_KEY = "5c9f6bbe709c5b331a9630b1fb1db0ed"
 MANAGER_KEY = "abcdefabcdefabcdefabcdefabcdef01"
 AFFILIATE_KEYS = {aid: f"aff{aid}" * 8 for aid in (2, 3, 4, 5, 6)}
 AFFISE_SPEC = ROOT.parent / "shared" / "affise-spec"
