@@ -1,4 +1,6 @@
 # mock-affise as a container: docker build -t mock-affise . && docker run -p 8080:8080 mock-affise
+# Every setting comes from the environment (the CMD passes no flag), so `docker run -e
+# MOCK_AFFISE_PORT=9000 -e MOCK_AFFISE_DATABASE_URL=...` changes it.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -28,9 +30,15 @@ RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin mock
 VOLUME /data
 USER mockaffise
 
-EXPOSE 8080
-# No curl in the slim image: python's urllib fails (non-zero exit) on anything but 2xx.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/_mock/health', timeout=2)"]
+# The image's defaults, as environment variables a `docker run -e` replaces.
+ENV MOCK_AFFISE_HOST=0.0.0.0 \
+    MOCK_AFFISE_PORT=8080 \
+    MOCK_AFFISE_DATABASE_URL=sqlite:////data/mock-affise.db
 
-CMD ["mock-affise", "serve", "--host", "0.0.0.0", "--port", "8080", "--database", "sqlite:////data/mock-affise.db"]
+EXPOSE 8080
+# No curl in the slim image: python's urllib fails (non-zero exit) on anything but 2xx. The
+# shell form, so the check follows MOCK_AFFISE_PORT.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${MOCK_AFFISE_PORT:-8080}/_mock/health', timeout=2)"
+
+CMD ["mock-affise", "serve"]

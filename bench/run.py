@@ -44,7 +44,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -57,10 +56,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mock_affise.testing_server import ServerProcess, mock_affise_command
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
-BIN = Path(sys.executable).parent
 
 
 def _default_fixture() -> Path:
@@ -186,20 +186,13 @@ def ensure_wrk() -> str | None:
 # ----------------------------------------------------------------------------- helpers
 
 
-def mock_command(*args: str) -> list[str]:
-    script = BIN / "mock-affise"
-    if script.exists():
-        return [str(script), *args]
-    return [sys.executable, "-m", "mock_affise.cli", *args]
-
-
 def generate_fixture(path: Path, affiliates: int, conversions: int, seed: int = 1,
                      invoices: int | None = None) -> Path:
     args = ["generate-fixture", "--affiliates", str(affiliates), "--conversions",
             str(conversions), "--seed", str(seed), "--output", str(path)]
     if invoices is not None:
         args += ["--invoices", str(invoices)]
-    subprocess.run(mock_command(*args), check=True)
+    subprocess.run(mock_affise_command(*args), check=True)
     return path
 
 
@@ -240,60 +233,15 @@ def client_on(path: Path) -> Iterator[Any]:
         app.extensions["mock_affise"].db.dispose()
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen
-    url: str
-    key: str | None
-    lines: list[str]
-    log_path: Path
-
-    @property
-    def host_port(self) -> tuple[str, int]:
-        rest = self.url.split("://", 1)[1]
-        host, port = rest.rsplit(":", 1)
-        return host.strip("[]"), int(port)
-
-
 def start_server(command: list[str], log_path: Path, banner: str,
-                 timeout: float = 60) -> Server:
+                 timeout: float = 60) -> ServerProcess:
     """Spawn a gunicorn-based server; return once its banner line (with the URL) is printed."""
-    log_file = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log_file,
-                               text=True, bufsize=1, start_new_session=True)
-    log_file.close()
-    lines: list[str] = []
-    found: dict[str, str] = {}
-    done = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            if line.startswith(banner):
-                found["url"] = line.split()[-1]
-            if line.startswith("admin API key:"):
-                found["key"] = line.split(":", 1)[1].strip()
-            if "url" in found and (banner != "mock-affise serving" or "key" in found):
-                done.set()
-        done.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not done.wait(timeout) or "url" not in found:
-        stop_server_process(process)
-        raise RuntimeError(f"{command[0]} did not start; see {log_path}: "
-                           + log_path.read_text()[-2000:])
-    return Server(process, found["url"], found.get("key"), lines, log_path)
-
-
-def stop_server_process(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+    server = ServerProcess(command, log_path.parent, name=log_path.stem, banner=banner)
+    if not server.wait_for_banner(timeout):
+        server.stop()
+        raise RuntimeError(f"{command[0]} did not start; see {server.stderr_path}: "
+                           + server.stderr[-2000:])
+    return server
 
 
 def http_get(host: str, port: int, path: str, headers: dict[str, str] | None = None,
@@ -384,7 +332,7 @@ def bench_startup(results: Results, work: Path, runs: int) -> None:
     for run in range(runs):
         database = work / f"startup-{run}.db"
         started = time.perf_counter()
-        server = start_server(mock_command("serve", "--port", "0", "--database",
+        server = start_server(mock_affise_command("serve", "--port", "0", "--database",
                                            sqlite_url(database)),
                               work / f"startup-{run}.log", "mock-affise serving")
         banner = time.perf_counter() - started
@@ -393,9 +341,9 @@ def bench_startup(results: Results, work: Path, runs: int) -> None:
             healthy = wait_healthy(host, port, started + 30)
             elapsed = time.perf_counter() - started
         finally:
-            stop_server_process(server.process)
+            server.stop()
         if not healthy:
-            raise RuntimeError("serve never became healthy; see " + str(server.log_path))
+            raise RuntimeError("serve never became healthy; see " + str(server.stderr_path))
         times.append(elapsed)
         banners.append(banner)
     median = statistics.median(times)
@@ -418,7 +366,7 @@ def bench_throughput(results: Results, work: Path, wrk: str | None, seconds: int
         "(generate-fixture --affiliates 100 --conversions 2000 --seed 1 --invoices 150)")
     fixture = generate_fixture(work / "throughput.json", 100, 2000, invoices=150)
     database = work / "throughput.db"
-    mock = start_server(mock_command("serve", "--port", "0", "--workers", str(workers),
+    mock = start_server(mock_affise_command("serve", "--port", "0", "--workers", str(workers),
                                      "--database", sqlite_url(database),
                                      "--fixtures", str(fixture)),
                         work / "mock-serve.log", "mock-affise serving")
@@ -427,7 +375,7 @@ def bench_throughput(results: Results, work: Path, wrk: str | None, seconds: int
         host, port = mock.host_port
         if not wait_healthy(host, port, time.perf_counter() + 60):
             raise RuntimeError("the mock never became healthy")
-        headers = {"API-Key": mock.key or ""}
+        headers = {"API-Key": mock.admin_key or ""}
         list_path = "/3.1/payments?date_from=2000-01-01&date_to=2030-12-31&limit=100&page=1"
         status, list_body = http_get(host, port, list_path, headers)
         listed = json.loads(list_body)
@@ -464,10 +412,10 @@ def bench_throughput(results: Results, work: Path, wrk: str | None, seconds: int
         # swings by tens of percent. Hence rounds, bare and mock alternating, and the median.
         # For reference: the mock when no answer can be replayed (a key in the query string
         # always takes the full path: key lookup, view, rendering).
-        rendered_path = f"{single_path}?api-key={mock.key}"
+        rendered_path = f"{single_path}?api-key={mock.admin_key}"
         rounds: dict[str, list[dict[str, Any]]] = {}
         for label, path in (("single", single_path), ("list", list_path)):
-            sides = [("bare", bare, None, path), ("mock", mock, mock.key, path)]
+            sides = [("bare", bare, None, path), ("mock", mock, mock.admin_key, path)]
             if label == "single":
                 sides.append(("rendered", mock, None, rendered_path))
             for side, server, key, url_path in sides:
@@ -505,9 +453,9 @@ def bench_throughput(results: Results, work: Path, wrk: str | None, seconds: int
         results.info("GET /3.1/payments/{id}, never replayed: p99 latency",
                      runs["single_rendered"]["p99_ms"], "ms")
     finally:
-        stop_server_process(mock.process)
+        mock.stop()
         if bare is not None:
-            stop_server_process(bare.process)
+            bare.stop()
 
 
 @contextlib.contextmanager
@@ -687,18 +635,18 @@ def bench_slow_clients(results: Results, work: Path) -> None:
     from slow_clients import IDLE, SLOW, normal_call_seconds
 
     log(f"slow clients: {SLOW} slow-header and {IDLE} idle connections held, normal calls")
-    server = start_server(mock_command("serve", "--port", "0", "--database",
+    server = start_server(mock_affise_command("serve", "--port", "0", "--database",
                                        sqlite_url(work / "slow-clients.db")),
                           work / "slow-clients.log", "mock-affise serving")
     try:
         host, port = server.host_port
         if not wait_healthy(host, port, time.perf_counter() + 30):
-            raise RuntimeError("serve never became healthy; see " + str(server.log_path))
-        headers = {"API-Key": server.key or ""}
+            raise RuntimeError("serve never became healthy; see " + str(server.stderr_path))
+        headers = {"API-Key": server.admin_key or ""}
         http_get(host, port, "/3.1/payments/2921", headers)  # warm: the first call ever is slower
         seconds = normal_call_seconds(host, port, "/3.1/payments/2921", headers)
     finally:
-        stop_server_process(server.process)
+        server.stop()
     first, rest = seconds[0] * 1000, sorted(seconds[1:])
     p99 = rest[int(len(rest) * 0.99) - 1] * 1000
     results.raw["slow_clients"] = {"slow": SLOW, "idle": IDLE, "call_ms": [
@@ -719,7 +667,7 @@ def bench_soak(results: Results, work: Path, wrk: str | None, requests: int,
         results.add(flat_name, None, "MiB", "< 20 MiB (flat)", lambda v: False)
         return
     database = work / "soak.db"
-    server = start_server(mock_command("serve", "--port", "0", "--workers", "1", "--database",
+    server = start_server(mock_affise_command("serve", "--port", "0", "--workers", "1", "--database",
                                        sqlite_url(database)),
                           work / "soak.log", "mock-affise serving")
     try:
@@ -734,7 +682,7 @@ def bench_soak(results: Results, work: Path, wrk: str | None, requests: int,
         path = f"/3.1/payments/{document['payments'][0]['id']}"
         url = server.url + path
         log("soak: calibrating (3 s)")
-        calibration = run_wrk(wrk, url, 3, server.key)
+        calibration = run_wrk(wrk, url, 3, server.admin_key)
         rate = max(calibration["rps"], 1.0)
         log(f"soak: {rate:.0f} req/s: about {requests / rate:.0f} s for {requests:,} requests, "
             "the worker's RSS every second")
@@ -760,7 +708,7 @@ def bench_soak(results: Results, work: Path, wrk: str | None, requests: int,
             while done < requests and time.perf_counter() < deadline:
                 left = min(deadline - time.perf_counter(), 60.0)
                 seconds = max(1, min(int(left), int((requests - done) / rate) + 1))
-                chunk = run_wrk(wrk, url, seconds, server.key)
+                chunk = run_wrk(wrk, url, seconds, server.admin_key)
                 chunks.append(chunk)
                 done += chunk["requests"]
                 rate = max(chunk["rps"], 1.0)
@@ -775,7 +723,7 @@ def bench_soak(results: Results, work: Path, wrk: str | None, requests: int,
         if children(server.process.pid) != [worker]:
             raise RuntimeError("the worker was replaced during the soak (crash or timeout?)")
     finally:
-        stop_server_process(server.process)
+        server.stop()
     with contextlib.closing(sqlite3.connect(database)) as connection:
         journal_rows = connection.execute("SELECT count(*) FROM journal").fetchone()[0]
     values = [v for _, v in samples]

@@ -25,6 +25,7 @@ from .errors import (
     ServerError,
 )
 from .harness.journal import Journal
+from .numbers import NumberError, parse_int
 
 log = logging.getLogger("mock_affise")
 
@@ -44,7 +45,8 @@ class MockState:
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create and wire the Flask app (see mock_affise.create_app)."""
     from .api import register_blueprints
-    from .fixtures import prepare_database
+    from .harness.tenants import prepare_database
+    from .openapi.view import blueprint as openapi_blueprint
 
     settings = load_settings(config)
     app = Flask("mock_affise", static_folder=None)  # no static files: no /static/ route
@@ -60,20 +62,32 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mock_affise"] = state
     prepare_database(db, settings)
     register_blueprints(app)
+    app.register_blueprint(openapi_blueprint)
     _register_error_handlers(app, settings)
     app.wsgi_app = FastReads(app.wsgi_app, db, state.journal, state.answers)  # type: ignore
     return app
 
 
 class IdConverter(IntegerConverter):
-    """An integer path id; one too large for the database reads as 0, an id nothing has."""
+    """An integer path id in ASCII digits; one too large for the database reads as 0, an id
+    nothing has."""
+
+    regex = r"[0-9]+"  # werkzeug's \d+ also matches "٢٩٢١", which int() reads as 2921
 
     def to_python(self, value: str) -> int:
-        number = int(value)
-        return number if number < 2**63 else 0
+        try:
+            return parse_int(value, maximum=2**63 - 1)
+        except NumberError:
+            return 0
 
 
 def _register_error_handlers(app: Flask, settings: Mapping[str, Any]) -> None:
+    @app.before_request
+    def _no_double_slash():
+        # werkzeug's router drops leading slashes: //3.1/x would be served as /3.1/x.
+        if request.environ.get("PATH_INFO", "").startswith("//"):
+            raise PageNotFound()
+
     @app.before_request
     def _no_options():
         # Affise answers GET, POST and DELETE only; OPTIONS gets the 405 envelope too.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from .errors import ValidationError
 from .models import Tenant
+from .numbers import NumberError, parse_int
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
-_DURATION = re.compile(r"^\s*(-?\d+)\s*([smhdw])\s*$")
+_DURATION = re.compile(r"\s*(\S+?)\s*([smhdw])\s*")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -43,12 +45,38 @@ def advance_clock(tenant: Tenant, seconds: int) -> None:
     set_clock(tenant, tenant_now(tenant) + timedelta(seconds=seconds))
 
 
+def move_clock(tenant: Tenant, field: str, moment: datetime | None, seconds: int,
+               frozen: bool | None, bounds: tuple[date, date]) -> None:
+    """Set the clock at moment, or move it on by seconds, and (un)freeze it as told.
+
+    The clock stays within bounds (the dates the API takes); field names the move refused.
+    """
+    target = moment if moment is not None else tenant_now(tenant) + timedelta(seconds=seconds)
+    if not bounds[0] <= target.date() <= bounds[1]:
+        raise ValidationError(field, f"the clock must stay between {bounds[0]} and {bounds[1]}")
+    if moment is not None:
+        set_clock(tenant, moment, frozen)
+        return
+    advance_clock(tenant, seconds)
+    if frozen is not None:
+        set_clock(tenant, tenant_now(tenant), frozen)
+
+
+def clock_state(tenant: Tenant) -> dict[str, object]:
+    """Render the tenant clock as GET /_mock/clock answers it."""
+    return {"now": format_timestamp(tenant_now(tenant)), "frozen": tenant.clock_frozen}
+
+
 def parse_duration(text: str) -> int:
     """Return the seconds in '3d', '2h', '15m', '30s' or '1w'; raise ValueError otherwise."""
-    match = _DURATION.match(str(text))
-    if not match:
+    match = _DURATION.fullmatch(str(text))
+    try:
+        count = parse_int(match.group(1)) if match else None
+    except NumberError:
+        count = None
+    if count is None:
         raise ValueError("must be a duration like 30s, 15m, 2h, 3d or 1w")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    return count * _UNITS[match.group(2)]
 
 
 def format_timestamp(moment: datetime | None) -> str | None:

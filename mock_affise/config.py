@@ -1,80 +1,193 @@
-"""Settings: built-in defaults < MOCK_AFFISE_* environment < explicit values."""
+"""Settings: built-in defaults < MOCK_AFFISE_* environment < explicit values.
+
+This is the one precedence engine: create_app, `serve` and `export` all read their settings
+here. An empty environment variable counts as unset everywhere (`MOCK_AFFISE_PORT=` serves on
+the default port), with one exception: an empty CONTROL_TOKEN is refused, since it would leave
+the control plane open while its owner believes it locked.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+ENV_PREFIX = "MOCK_AFFISE_"
 MEMORY_DATABASE_URL = "sqlite://"
+# serve and export keep their data in a file by default, so a restart finds it again;
+# create_app and the tests default to memory instead.
+SERVE_DATABASE_URL = "sqlite:///mock-affise.db"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_WORKERS = 1
 
-# name -> (default, parser). Every name is also read from MOCK_AFFISE_<NAME>.
-_SETTINGS: dict[str, tuple[Any, Any]] = {
-    "DATABASE_URL": (MEMORY_DATABASE_URL, str),
-    "FIXTURES": (None, str),
-    "STRICT": (False, "bool"),
-    "MAX_BODY_BYTES": (1024 * 1024, int),
-    "GENERATION_DELAY": (0, int),
-    "CONTROL_TOKEN": (None, str),
-    "JOURNAL_SIZE": (1000, int),
-    "READ_CACHE_BYTES": (32 * 1024 * 1024, int),
-    "SEED": (True, "bool"),
-}
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+Parser = Callable[[Any], Any]
 
 
 class ConfigError(ValueError):
     """A setting has a value that cannot be used."""
 
 
-def _parse(name: str, raw: Any, parser: Any) -> Any:
-    if raw is None:
-        return None
-    if parser == "bool":
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise ConfigError(f"{name}: expected a boolean (1/0, true/false), got {raw!r}")
+def _boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (1/0, true/false), got {raw!r}")
+
+
+def _typed(kind: type) -> Parser:
+    def parse(raw: Any) -> Any:
+        try:
+            return kind(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected {kind.__name__}, got {raw!r}") from None
+
+    return parse
+
+
+def bounded_integer(low: int, high: int | None, what: str) -> Parser:
+    """Return a parser of whole numbers from low to high (None: no upper bound)."""
+
+    def parse(raw: Any) -> int:
+        try:
+            number = int(str(raw).strip())
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            raise ValueError(f"must be {what} {bounds}, got {raw!r}")
+        return number
+
+    return parse
+
+
+def _host(raw: Any) -> str:
+    if not str(raw).strip():
+        raise ValueError("must not be empty")
+    return str(raw).strip()
+
+
+def _database_url(raw: Any) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
-        return parser(raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name}: expected {parser.__name__}, got {raw!r}") from exc
+        make_url(raw)
+    except ArgumentError:
+        raise ValueError(f"not a database URL: {raw!r}") from None
+    return str(raw)
 
 
-def load_settings(
-    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Return the effective settings: defaults, then MOCK_AFFISE_* variables, then overrides."""
+def _token(raw: Any) -> str:
+    if not str(raw).strip():
+        raise ValueError("is set but empty, which would leave /_mock open to anyone; "
+                         "give a token, or unset it for an open control plane")
+    return str(raw)
+
+
+# name -> (default, parser). Every name is also read from MOCK_AFFISE_<NAME>.
+_SETTINGS: dict[str, tuple[Any, Parser]] = {
+    "DATABASE_URL": (MEMORY_DATABASE_URL, str),
+    "FIXTURES": (None, str),
+    "STRICT": (False, _boolean),
+    "MAX_BODY_BYTES": (1024 * 1024, _typed(int)),
+    "GENERATION_DELAY": (0, _typed(int)),
+    "CONTROL_TOKEN": (None, _token),
+    "JOURNAL_SIZE": (1000, _typed(int)),
+    "READ_CACHE_BYTES": (32 * 1024 * 1024, _typed(int)),
+    "SEED": (True, _boolean),
+    # Flood limits of the control plane: past them a create answers 409 naming the setting.
+    "MAX_TENANTS": (1000, _typed(int)),
+    "MAX_SNAPSHOTS": (100, _typed(int)),
+    "MAX_FAULT_RULES": (100, _typed(int)),
+}
+# Set but empty is refused for these, not taken as unset (see the module's docstring).
+_EMPTY_REFUSED = frozenset({"CONTROL_TOKEN"})
+# What `serve` adds: where it listens and how many processes answer.
+_SERVE_SETTINGS: dict[str, tuple[Any, Parser]] = {
+    "HOST": (DEFAULT_HOST, _host),
+    "PORT": (DEFAULT_PORT, bounded_integer(0, 65535, "a port number")),
+    "WORKERS": (DEFAULT_WORKERS, bounded_integer(1, None, "a number of workers")),
+    "DATABASE_URL": (SERVE_DATABASE_URL, _database_url),
+}
+_EXPORT_SETTINGS: dict[str, tuple[Any, Parser]] = {
+    "DATABASE_URL": (SERVE_DATABASE_URL, _database_url),
+    "TENANT": (None, bounded_integer(1, None, "a tenant id")),
+}
+
+
+def _resolve(table: Mapping[str, tuple[Any, Parser]], overrides: Mapping[str, Any] | None,
+             environ: Mapping[str, str] | None, labels: Mapping[str, str] | None,
+             ) -> dict[str, Any]:
+    """Return each setting of table: its default, else its variable, else its explicit value.
+
+    An error names where the bad value came from: the variable, the label given for an
+    explicit value (a flag), else the setting's name.
+    """
     env = os.environ if environ is None else environ
     settings: dict[str, Any] = {}
-    for name, (default, parser) in _SETTINGS.items():
-        value = default
-        env_value = env.get(f"MOCK_AFFISE_{name}")
-        if env_value is not None:
-            # Name the variable, so a user knows where the bad value came from.
-            value = _parse(f"MOCK_AFFISE_{name}", env_value, parser)
+    for name, (default, parse) in table.items():
+        value, source, raw = default, None, env.get(ENV_PREFIX + name)
+        if raw or (raw == "" and name in _EMPTY_REFUSED):  # else empty counts as unset
+            source = ENV_PREFIX + name
         if overrides and overrides.get(name) is not None:
-            value = _parse(name, overrides[name], parser)
+            source, raw = (labels or {}).get(name, name), overrides[name]
+        if source is not None:
+            try:
+                value = parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{source}: {exc}") from None
         settings[name] = value
+    return settings
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None,
+                  labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the app's effective settings: defaults, then MOCK_AFFISE_* variables, then overrides.
+
+    labels name explicit values in errors (a flag such as --fixtures); unknown overrides pass
+    through unchanged.
+    """
+    settings = _resolve(_SETTINGS, overrides, environ, labels)
     for name, value in (overrides or {}).items():
         if name not in settings:
             settings[name] = value
+    _check_ranges(settings)
+    return settings
+
+
+def serve_settings(flags: Mapping[str, Any], labels: Mapping[str, str],
+                   environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the app settings plus HOST, PORT and WORKERS for `serve` (data in a file)."""
+    listening = _resolve(_SERVE_SETTINGS, flags, environ, labels)
+    return {**load_settings({**flags, "DATABASE_URL": listening["DATABASE_URL"]}, environ,
+                            labels), **listening}
+
+
+def export_settings(flags: Mapping[str, Any], labels: Mapping[str, str],
+                    environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return DATABASE_URL and TENANT for `export`."""
+    return _resolve(_EXPORT_SETTINGS, flags, environ, labels)
+
+
+def _check_ranges(settings: Mapping[str, Any]) -> None:
     if settings["MAX_BODY_BYTES"] is not None and settings["MAX_BODY_BYTES"] <= 0:
         raise ConfigError("MAX_BODY_BYTES: must be a positive number of bytes")
     if settings["JOURNAL_SIZE"] is not None and settings["JOURNAL_SIZE"] <= 0:
         raise ConfigError("JOURNAL_SIZE: must be a positive number of entries")
     if settings["READ_CACHE_BYTES"] is not None and settings["READ_CACHE_BYTES"] < 0:
         raise ConfigError("READ_CACHE_BYTES: must be zero (no cache) or a number of bytes")
+    for name in ("MAX_TENANTS", "MAX_SNAPSHOTS", "MAX_FAULT_RULES"):
+        if settings[name] < 1:
+            raise ConfigError(f"{name}: must be a positive number")
     if settings["GENERATION_DELAY"] < 0:
         raise ConfigError("GENERATION_DELAY: must be zero or a positive number of seconds")
-    return settings
 
 
 def default_fixture_path() -> Path:

@@ -7,6 +7,7 @@ import json
 import mmap
 import os
 import re
+import sqlite3
 import struct
 import threading
 from collections.abc import Callable, Iterator
@@ -21,12 +22,35 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from .errors import InsufficientStorage
 from .models import Base, Tenant
 
 _WRITE_OPTION = "mock_affise_write"
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 _COUNT = struct.Struct("<Q")
 _SETUP_LOCK = 7_204_117  # PostgreSQL advisory lock id held while a process prepares the schema
+_DISK_FULL_SQLSTATE = "53100"  # PostgreSQL's disk_full
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Tell whether error (the driver's, or SQLAlchemy's around it) says storage is full."""
+    cause = getattr(error, "orig", None) or error
+    if isinstance(cause, sqlite3.Error):
+        return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or \
+            "database or disk is full" in str(cause)
+    return getattr(cause, "sqlstate", None) == _DISK_FULL_SQLSTATE or \
+        getattr(cause, "pgcode", None) == _DISK_FULL_SQLSTATE
+
+
+@contextmanager
+def _full_as_507() -> Iterator[None]:
+    """Raise a full disk as Affise's envelope would carry it: a 507, not a server error."""
+    try:
+        yield
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise InsufficientStorage() from exc
+        raise
 
 
 def is_memory_url(url: str) -> bool:
@@ -248,12 +272,12 @@ class Database:
     def transaction(self, write: bool = False) -> Iterator[Session]:
         """Yield a session inside one transaction, committed on success, rolled back on error."""
         if not write:
-            with self._lock or nullcontext(), self._reader.begin() as s:
+            with self._lock or nullcontext(), _full_as_507(), self._reader.begin() as s:
                 yield s
             return
         with self._lock or self._write_lock or nullcontext():
             try:
-                with self._writer.begin() as s:
+                with _full_as_507(), self._writer.begin() as s:
                     yield s
             finally:  # committed or not, counting one more is always safe
                 if self.changes is not None:
@@ -266,7 +290,7 @@ class Database:
         dearer. Statements go through native(); a read is a single statement. A raw write is
         not counted by `changes`: it is for the journal only, never for a tenant's data."""
         lock = self._lock or (self._write_lock if write else None) or nullcontext()
-        with lock, self._driver_connection() as connection:
+        with lock, _full_as_507(), self._driver_connection() as connection:
             if write and self.is_sqlite:
                 connection.execute("BEGIN IMMEDIATE")
             try:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from .money import plain
+
+QUOTE_LIMIT = 80
+
+
+def clip(text: str) -> str:
+    """Return a client's value as an error message may quote it: at most 80 characters."""
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
 
 
 class AffiseError(Exception):
@@ -17,6 +25,11 @@ class AffiseError(Exception):
         if message is not None:
             self.message = message
         super().__init__(self.message)
+
+
+def envelope(message: str) -> dict[str, Any]:
+    """Return Affise's error envelope for message: the text under message and under error."""
+    return {"status": 2, "message": message, "error": message}
 
 
 class BadRequest(AffiseError):
@@ -44,6 +57,12 @@ class Unauthorized(AffiseError):
     message = "Token is necessary"
 
 
+class UnknownKey(Unauthorized):
+    """A control call's API key that no tenant holds (Affise's routes say Token is necessary)."""
+
+    message = "Unknown API key"
+
+
 class Forbidden(AffiseError):
     status_code = 403
     message = "Auth Denied"
@@ -69,9 +88,26 @@ class PayloadTooLarge(AffiseError):
     message = "Request Entity Too Large"
 
 
+class LimitReached(AffiseError):
+    """A flood limit of the mock (not Affise's): the message names the limit and its setting."""
+
+    status_code = 409
+
+    def __init__(self, what: str, limit: int, setting: str) -> None:
+        super().__init__(f"Limit reached: at most {limit} {what} (setting {setting}, "
+                         f"environment MOCK_AFFISE_{setting})")
+
+
 class ServerError(AffiseError):
     status_code = 500
     message = "Server error, Please contact your administrator"
+
+
+class InsufficientStorage(AffiseError):
+    """The database refused a write for want of space; the same call succeeds once there is."""
+
+    status_code = 507
+    message = "Insufficient Storage: the database is out of space"
 
 
 # Business rules: Affise's own texts (contract section 4).

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from .fixtures.schema import AFFILIATE_STATUSES, CONVERSION_STATUSES
+
 NOW = datetime(2024, 6, 15, 12, 0, 0)
 HISTORY_SECONDS = 182 * 86400  # conversions fall in the six months before now
 CONVERSION_PREFIX = 0x66  # conversion ids read 66000000000000000000002a
@@ -22,8 +24,7 @@ MANAGER_PREFIX = 0x5F
 ADVERTISER_PREFIX = 0x62
 FIRST_INVOICE_ID = 1001
 
-CONVERSION_STATUSES = (1, 2, 3, 5)  # approved, pending, declined, hold
-STATUS_WEIGHTS = (70, 15, 8, 7)
+STATUS_WEIGHTS = (70, 15, 8, 7)  # of CONVERSION_STATUSES: approved, pending, declined, hold
 INVOICE_STATUSES = (2, 1, 3, 4, -1)  # completed first: most seeded history is paid
 
 
@@ -100,7 +101,6 @@ NAME_KINDS = ("Media", "Leads", "Traffic", "Ads", "Digital", "Network", "Partner
 VERTICALS = ("Crypto Wallet", "VPN", "Dating", "Casino", "Sportsbook", "Nutra", "Antivirus",
              "E-commerce", "Fintech", "Mobile Game", "Sweepstakes", "Streaming")
 FLOWS = ("Install", "Sign-up", "First Deposit", "Trial", "Sale CPS", "Lead", "Subscription")
-AFFILIATE_STATUSES = ("active", "banned", "on moderation", "not active")
 AFFILIATE_STATUS_WEIGHTS = (90, 5, 3, 2)
 ACTIVITY = {"active": 1.0, "banned": 0.5, "on moderation": 0.02, "not active": 0.1}
 
@@ -355,7 +355,7 @@ def _invoices(rng: random.Random, count: int, approved: dict[tuple, list],
     Each invoice takes all the affiliate's approved conversions in that currency and month
     (whole closed months only), paid through the binding generation would pick.
     """
-    from .fixtures import format_pay_acc
+    from .fixtures.seed import format_pay_acc
 
     by_id = {s["id"]: s for s in systems}
     candidates = []

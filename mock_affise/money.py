@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
 
+from .numbers import is_decimal
+
 PLACES = 8
 SCALE = Decimal(10) ** PLACES
 QUANTUM = Decimal(1).scaleb(-PLACES)
@@ -25,12 +27,15 @@ def parse_money(raw: object) -> Decimal:
         raise MoneyError("must be a decimal number")
     if isinstance(raw, float):
         raw = repr(raw)
+    text = str(raw).strip()
     try:
-        value = Decimal(str(raw).strip())
+        value = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise MoneyError("must be a decimal number") from exc
     if not value.is_finite():
         raise MoneyError("must be a finite decimal number")
+    if not is_decimal(text):  # Decimal() also takes "1_000" and other scripts' digits
+        raise MoneyError("must be a decimal number")
     # Compare exponents, not values: abs() of "1e999999999" overflows the decimal context.
     if value and value.adjusted() >= LIMIT.adjusted():
         raise MoneyError(f"must be less than {LIMIT:f} in absolute value")

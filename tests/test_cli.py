@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -63,6 +65,18 @@ def keyless_fixture(path: Path) -> Path:
     return path
 
 
+def served_once_from_a_keyless_fixture(start, tmp_path: Path) -> tuple[Path, str, str]:
+    """Serve a new database seeded from a keyless fixture, stop; return file, URL, admin key."""
+    database = tmp_path / "mock.db"
+    url = f"sqlite:///{database}"
+    port = free_port()
+    first = start("--port", str(port), "--database", url,
+                  "--fixtures", str(keyless_fixture(tmp_path / "keyless.json")), port=port)
+    invented_key = first.admin_key
+    assert first.stop() == 0
+    return database, url, invented_key
+
+
 # ----------------------------------------------------------------------------- serve
 
 
@@ -87,13 +101,7 @@ def test_serve_prints_its_url_and_an_admin_key_that_works(start, tmp_path):
 
 @pytest.mark.serve
 def test_restart_on_the_same_file_reuses_the_data(start, tmp_path):
-    database = tmp_path / "mock.db"
-    url = f"sqlite:///{database}"
-    port = free_port()
-    first = start("--port", str(port), "--database", url,
-                  "--fixtures", str(keyless_fixture(tmp_path / "keyless.json")), port=port)
-    invented_key = first.admin_key
-    assert first.stop() == 0
+    database, url, invented_key = served_once_from_a_keyless_fixture(start, tmp_path)
 
     port = free_port()
     second = start("--port", str(port), "--database", url, "--fixtures", str(DEFAULT_FIXTURE),
@@ -154,6 +162,36 @@ def test_a_flag_wins_over_its_environment_variable(start, tmp_path):
 
     assert server.admin_key == DEFAULT_ADMIN_KEY
     assert (tmp_path / "flag.db").exists()
+
+
+@pytest.mark.serve
+def test_an_empty_environment_variable_counts_as_unset(start, tmp_path):
+    port = free_port()
+    env = clean_environment(MOCK_AFFISE_HOST="", MOCK_AFFISE_WORKERS="",
+                            MOCK_AFFISE_DATABASE_URL="", MOCK_AFFISE_FIXTURES="",
+                            MOCK_AFFISE_SEED="")
+
+    server = start("--port", str(port), env=env, port=port)
+
+    assert server.url == f"http://127.0.0.1:{port}"
+    assert server.banner("database").startswith("sqlite:///mock-affise.db (seeded tenant 1")
+    assert tenants_and_admin_keys(tmp_path / "mock-affise.db") == (1, [DEFAULT_ADMIN_KEY])
+
+
+@pytest.mark.serve
+def test_serve_fresh_starts_again_from_the_fixture(start, tmp_path):
+    database, url, invented_key = served_once_from_a_keyless_fixture(start, tmp_path)
+    assert invented_key != DEFAULT_ADMIN_KEY
+    stale = tmp_path / "mock.db-mock-stale"  # a side file a crashed server could leave
+    stale.write_text("")
+
+    port = free_port()
+    second = start("--port", str(port), "--database", url, "--fresh", port=port)
+
+    assert second.admin_key == DEFAULT_ADMIN_KEY
+    assert second.banner("database").startswith(f"{url} (seeded tenant 1 from")
+    assert tenants_and_admin_keys(database) == (1, [DEFAULT_ADMIN_KEY])
+    assert not stale.exists()
 
 
 @pytest.mark.serve
@@ -246,6 +284,12 @@ def no_server(monkeypatch):
     (["--database", "nonsense"], {}, "--database: not a database URL: 'nonsense'"),
     ([], {"MOCK_AFFISE_STRICT": "maybe"},
      "MOCK_AFFISE_STRICT: expected a boolean (1/0, true/false), got 'maybe'"),
+    ([], {"MOCK_AFFISE_CONTROL_TOKEN": ""},
+     "MOCK_AFFISE_CONTROL_TOKEN: is set but empty, which would leave /_mock open to anyone; "
+     "give a token, or unset it for an open control plane"),
+    (["--fresh", "--database", "postgresql+psycopg://mock:secret@db/mock"], {},
+     "--fresh removes an SQLite database file; postgresql+psycopg://mock:***@db/mock is not "
+     "one (empty a server database with its own tools)"),
 ])
 def test_a_bad_option_is_refused_naming_where_it_came_from(args, env, message, monkeypatch,
                                                           capsys, no_server):
@@ -323,6 +367,51 @@ def test_the_validate_command_exits_1_on_a_bad_file(tmp_path):
         1, f"{bad}: now: must be a timestamp in YYYY-MM-DD HH:MM:SS format, got 'later'\n")
 
 
+# ----------------------------------------------------------------------------- Makefile
+
+
+def make(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> list[str]:
+    """Return the commands `make -n ARGS` would run (nothing runs)."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    result = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=cwd,
+                            capture_output=True, text=True, timeout=60,
+                            env=env if env is not None else clean_environment())
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_make_run_passes_no_flag_so_the_environment_decides():
+    served = make("run", env=clean_environment(MOCK_AFFISE_PORT="9000", PORT="3000"))[-1]
+
+    assert served.split() == [".venv/bin/mock-affise", "serve"]
+
+
+def test_make_run_port_and_host_on_the_command_line_become_settings():
+    served = make("run", "PORT=9000", "HOST=0.0.0.0")[-1]
+
+    assert served.split() == ["MOCK_AFFISE_PORT=9000", "MOCK_AFFISE_HOST=0.0.0.0",
+                              ".venv/bin/mock-affise", "serve"]
+
+
+def test_make_reset_deletes_the_database_and_its_side_files_only(tmp_path):
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    made = ["mock-affise.db", "mock-affise.db-wal", "mock-affise.db-shm",
+            "mock-affise.db-mock-journal", "mock-affise.db-mock-lock",
+            "mock-affise.db-mock-changes"]
+    kept = ["other.db", "Makefile", "mock-affise.json"]
+    for name in made + kept[:1] + kept[2:]:
+        (tmp_path / name).write_text("")
+
+    result = subprocess.run(["make", "--no-print-directory", "reset"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)
+
+
 # ----------------------------------------------------------------------------- Dockerfile
 
 
@@ -365,25 +454,33 @@ def test_the_dockerfile_installs_dependencies_before_copying_the_source():
     assert "curl" not in instruction("HEALTHCHECK")
 
 
-def container_command(port: int, data: Path) -> list[str]:
+def container_command() -> list[str]:
     """The Dockerfile's CMD, as it would run outside the image."""
     argv = json.loads(instruction("CMD"))
-    workdir = instruction("WORKDIR").rstrip("/") + "/"
+    assert argv[0] == "mock-affise"
+    return mock_affise_command(*argv[1:])
+
+
+def container_environment(data: Path, **run_env: str) -> dict[str, str]:
+    """The image's ENV (its volume at data), then what `docker run -e` adds, as serve sees it."""
     volume = json.loads(instruction("VOLUME")) if instruction("VOLUME").startswith("[") \
         else instruction("VOLUME").split()
-    assert argv[0] == "mock-affise"
-    command = mock_affise_command()
-    for arg in argv[1:]:
-        arg = arg.replace(volume[0], str(data)).replace(workdir, f"{ROOT}/")
-        command.append(str(port) if arg == "8080" else arg)
-    return command
+    image_env = {}
+    for kind, rest in dockerfile_instructions():
+        if kind == "ENV":
+            image_env.update(pair.split("=", 1) for pair in shlex.split(rest))
+    image_env = {k: v.replace(volume[0], str(data)) for k, v in image_env.items()}
+    return clean_environment(**{**image_env, **run_env})
 
 
-def healthcheck_command(port: int) -> list[str]:
+def healthcheck_command(env: dict[str, str]) -> list[str]:
+    """The HEALTHCHECK's shell command, run by a shell in env (python: this interpreter)."""
     text = instruction("HEALTHCHECK")
-    argv = json.loads(text[text.index("CMD") + len("CMD"):].strip())
-    assert argv[0] == "python"
-    return [sys.executable, *(arg.replace(":8080/", f":{port}/") for arg in argv[1:])]
+    script = text[text.index("CMD") + len("CMD"):].strip()
+    assert not script.startswith("["), "the exec form cannot read MOCK_AFFISE_PORT"
+    assert script.startswith("python ")
+    script = shlex.quote(sys.executable) + script[len("python"):]
+    return ["sh", "-c", script]
 
 
 @pytest.mark.serve
@@ -391,16 +488,35 @@ def test_the_dockerfile_command_serves_with_the_default_fixture_on_the_volume(st
     data = tmp_path / "data"
     data.mkdir()
     port = free_port()
-    command = container_command(port, data)
-    assert "--fixtures" not in command  # the installed package carries the default fixture
+    command = container_command()
+    # No flag: every setting comes from the image's ENV, which `docker run -e` replaces.
+    assert not [arg for arg in command if arg.startswith("-")]
+    env = container_environment(data, MOCK_AFFISE_PORT=str(port))  # docker run -e ...PORT
 
-    server = start(argv=command, env=clean_environment(), port=port)
+    server = start(argv=command, env=env, port=port)
 
     assert server.url == f"http://0.0.0.0:{port}"
     assert server.admin_key == DEFAULT_ADMIN_KEY
     assert tenants_and_admin_keys(data / "mock-affise.db") == (1, [DEFAULT_ADMIN_KEY])
-    healthy = subprocess.run(healthcheck_command(port), capture_output=True, timeout=30)
+    # The health check follows the port the container was given.
+    healthy = subprocess.run(healthcheck_command(env), capture_output=True, timeout=30, env=env)
     assert healthy.returncode == 0, healthy.stderr
     assert server.stop() == 0
-    unhealthy = subprocess.run(healthcheck_command(port), capture_output=True, timeout=30)
+    unhealthy = subprocess.run(healthcheck_command(env), capture_output=True, timeout=30, env=env)
     assert unhealthy.returncode != 0
+
+
+@pytest.mark.serve
+def test_a_database_url_given_to_the_container_wins_over_the_images(start, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    elsewhere = tmp_path / "elsewhere.db"
+    port = free_port()
+    env = container_environment(data, MOCK_AFFISE_PORT=str(port),
+                                MOCK_AFFISE_DATABASE_URL=f"sqlite:///{elsewhere}")
+
+    server = start(argv=container_command(), env=env, port=port)
+
+    assert server.banner("database").startswith(f"sqlite:///{elsewhere} (seeded tenant 1")
+    assert tenants_and_admin_keys(elsewhere) == (1, [DEFAULT_ADMIN_KEY])
+    assert not (data / "mock-affise.db").exists()

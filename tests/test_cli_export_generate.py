@@ -19,10 +19,10 @@ from mock_affise.db import Database
 from mock_affise.fixtures import (
     create_tenant,
     export_tenant,
-    prepare_database,
     read_document,
     validate,
 )
+from mock_affise.harness.tenants import prepare_database
 from mock_affise.models import Tenant
 
 from .conftest import DEFAULT_FIXTURE

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_affise.config import ConfigError, default_fixture_path, load_settings
+from mock_affise.config import ConfigError, default_fixture_path, load_settings, serve_settings
 
 
 def test_defaults_apply_when_nothing_is_set():
@@ -117,3 +117,65 @@ def test_the_default_fixture_ships_inside_the_package_and_the_repository_links_t
 
     assert path.parent.name == "mock_affise" and path.is_file()
     assert (Path(__file__).parent.parent / "fixtures" / "default.json").resolve() == path
+
+
+def test_an_empty_variable_counts_as_unset():
+    environ = {"MOCK_AFFISE_SEED": "", "MOCK_AFFISE_JOURNAL_SIZE": "",
+               "MOCK_AFFISE_DATABASE_URL": "", "MOCK_AFFISE_FIXTURES": ""}
+
+    assert load_settings(environ=environ) == load_settings(environ={})
+
+
+@pytest.mark.parametrize(("environ", "overrides", "message"), [
+    ({"MOCK_AFFISE_CONTROL_TOKEN": ""}, None, "MOCK_AFFISE_CONTROL_TOKEN: is set but empty"),
+    ({"MOCK_AFFISE_CONTROL_TOKEN": "  "}, None, "MOCK_AFFISE_CONTROL_TOKEN: is set but empty"),
+    ({}, {"CONTROL_TOKEN": ""}, "CONTROL_TOKEN: is set but empty"),
+])
+def test_an_empty_control_token_is_refused_not_taken_as_no_lock(environ, overrides, message):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(overrides, environ)
+
+    assert str(caught.value) == (f"{message}, which would leave /_mock open to anyone; "
+                                 "give a token, or unset it for an open control plane")
+
+
+SERVE_FLAGS = {"HOST": "--host", "PORT": "--port", "WORKERS": "--workers",
+               "DATABASE_URL": "--database"}
+
+
+def test_serve_defaults_listen_on_localhost_8080_with_a_database_file():
+    settings = serve_settings({}, SERVE_FLAGS, {})
+
+    assert (settings["HOST"], settings["PORT"], settings["WORKERS"]) == ("127.0.0.1", 8080, 1)
+    assert settings["DATABASE_URL"] == "sqlite:///mock-affise.db"
+    assert settings["SEED"] is True  # the app's settings come along
+
+
+def test_serve_reads_the_environment_and_a_flag_wins_over_it():
+    environ = {"MOCK_AFFISE_HOST": "0.0.0.0", "MOCK_AFFISE_PORT": "9000",
+               "MOCK_AFFISE_WORKERS": "3", "MOCK_AFFISE_DATABASE_URL": "sqlite:////data/m.db",
+               "MOCK_AFFISE_STRICT": "1"}
+
+    from_env = serve_settings({}, SERVE_FLAGS, environ)
+    flagged = serve_settings({"PORT": "9100", "DATABASE_URL": "sqlite:///here.db"},
+                             SERVE_FLAGS, environ)
+
+    assert (from_env["HOST"], from_env["PORT"], from_env["WORKERS"]) == ("0.0.0.0", 9000, 3)
+    assert from_env["DATABASE_URL"] == "sqlite:////data/m.db"
+    assert (flagged["PORT"], flagged["DATABASE_URL"]) == (9100, "sqlite:///here.db")
+    assert (flagged["HOST"], flagged["STRICT"]) == ("0.0.0.0", True)
+
+
+@pytest.mark.parametrize(("flags", "environ", "message"), [
+    ({"PORT": "70000"}, {}, "--port: must be a port number from 0 to 65535, got '70000'"),
+    ({}, {"MOCK_AFFISE_PORT": "http"},
+     "MOCK_AFFISE_PORT: must be a port number from 0 to 65535, got 'http'"),
+    ({"HOST": " "}, {}, "--host: must not be empty"),
+    ({}, {"MOCK_AFFISE_DATABASE_URL": "nonsense"},
+     "MOCK_AFFISE_DATABASE_URL: not a database URL: 'nonsense'"),
+])
+def test_a_bad_serve_setting_names_the_flag_or_variable_it_came_from(flags, environ, message):
+    with pytest.raises(ConfigError) as caught:
+        serve_settings(flags, SERVE_FLAGS, environ)
+
+    assert str(caught.value) == message

@@ -12,12 +12,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import create_engine, func, inspect, select, table
 
-from mock_affise import create_app
+from mock_affise import cli, create_app
 from mock_affise.db import Database
 from mock_affise.fixtures import (
     FixtureError,
     create_tenant,
+    document,
     export_tenant,
+    fixture_json_schema,
     read_document,
     validate,
 )
@@ -366,6 +368,18 @@ PROBLEMS = {
     "negative invoice revenue": (
         _set("corrections.0.revenue", "-30.5"),
         ["payments[0]: revenue would be negative (-8.5)"]),
+    "a misspelt key of a row": (
+        _set("conversions.3.hold_untill", "2024-07-01 00:00:00"),
+        ["conversions[3].hold_untill: unknown field; did you mean hold_until?"]),
+    "a misspelt key of a nested row": (
+        _set("affiliates.0.payment_systems.0.sytem_id", 1),
+        ["affiliates[0].payment_systems[0].sytem_id: unknown field; did you mean system_id?"]),
+    "a key like no known one": (
+        _set("offers.0.colour", "red"),
+        ["offers[0].colour: unknown field"]),
+    "a long value is quoted clipped": (
+        _set("currencies.1.active", "y" * 500),
+        ["currencies[1].active: must be true or false, got '" + "y" * 79 + "…"]),
     "bad now": (
         _set("now", "yesterday"),
         ["now: must be a timestamp in YYYY-MM-DD HH:MM:SS format, got 'yesterday'"]),
@@ -486,3 +500,139 @@ def test_an_empty_document_seeds_a_tenant_with_only_an_admin(build, tmp_path):
 
     assert [m["role"] for m in exported["managers"]] == ["admin"]
     assert exported["affiliates"] == exported["conversions"] == exported["payments"] == []
+
+
+# ----------------------------------------------------------------------------- hostile documents
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+    f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+    for i in range(8))
+DEEP_YAML = "now: " + "[" * 50_000 + "]" * 50_000 + "\n"
+DEEP_JSON = '{"now": ' + "[" * 50_000 + "]" * 50_000 + "}"
+YAML = "application/yaml"
+
+
+@pytest.mark.parametrize(("body", "content_type", "message"), [
+    (BILLION_LAUGHS, YAML, "body: YAML anchors and aliases are not supported"),
+    ("currencies: &c []\n", YAML, "body: YAML anchors and aliases are not supported"),
+    (DEEP_YAML, YAML, "body: nested deeper than 8 levels"),
+    (DEEP_JSON, "application/json", "body: nested deeper than 8 levels"),
+])
+def test_a_hostile_document_posted_as_a_tenant_is_a_400(make_app, body, content_type, message):
+    client = make_app(MAX_BODY_BYTES=1_000_000).test_client()
+
+    response = client.post("/_mock/tenants", data=body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert response.json["error"] == message
+    assert len(client.get("/_mock/tenants").json["tenants"]) == 1
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (BILLION_LAUGHS, "YAML anchors and aliases are not supported"),
+    (DEEP_YAML, "nested deeper than 8 levels"),
+    (DEEP_JSON, "nested deeper than 8 levels"),
+])
+def test_validate_refuses_a_hostile_document(tmp_path, capsys, text, problem):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    assert cli.main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out == f"{path}: {problem}\n"
+
+
+def test_a_long_bad_value_is_quoted_clipped_through_http(client):
+    document = base_document()
+    document["offers"][0]["advertiser_id"] = "f" * 100_000
+
+    response = client.post("/_mock/tenants", json=document)
+
+    assert response.status_code == 400
+    assert response.json["error"] == (
+        "Invalid fixture: offers[0].advertiser_id: must be 24 lowercase hex characters, got "
+        f"'{'f' * 79}…")
+
+
+def _with_conversions(count: int) -> dict:
+    document = base_document()
+    document["payments"], document["corrections"] = [], []
+    document["conversions"] = [_conversion(number, affiliate_id=2, status=2, payouts="1")
+                               | {"created_at": "2024-05-01 10:00:00"}
+                               for number in range(1, count + 1)]
+    return document
+
+
+def test_a_json_document_of_more_than_10000_items_loads_through_the_control_plane(make_app):
+    client = make_app(MAX_BODY_BYTES=10_000_000).test_client()
+
+    response = client.post("/_mock/tenants", json=_with_conversions(10_001))
+
+    assert response.status_code == 200, response.json
+    key = {"API-Key": response.json["api_keys"]["admin"]}
+    assert len(client.get("/_mock/export", headers=key).json["conversions"]) == 10_001
+
+
+def test_a_200000_conversion_document_is_within_the_size_rule():
+    document.check_size(_with_conversions(200_000))
+
+
+@pytest.fixture
+def three_items(monkeypatch):
+    """Make the size rule refuse lists of more than three items."""
+    monkeypatch.setattr(document, "MAX_ITEMS", 3)
+
+
+FOUR_OFFERS = {"offers": [{"id": number} for number in range(1, 5)]}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (json.dumps(FOUR_OFFERS), "application/json"),
+    (yaml.safe_dump(FOUR_OFFERS), YAML),
+])
+def test_the_size_rule_is_the_same_for_json_and_yaml_bodies(make_app, monkeypatch, body,
+                                                            content_type):
+    client = make_app(MAX_BODY_BYTES=10_000_000).test_client()
+    monkeypatch.setattr(document, "MAX_ITEMS", 3)  # once the default fixture has seeded
+
+    response = client.post("/_mock/tenants", data=body, content_type=content_type)
+
+    assert (response.status_code, response.json["error"]) == (400, "offers: more than 3 items")
+
+
+@pytest.mark.parametrize("dump", [json.dumps, yaml.safe_dump])
+def test_the_size_rule_is_the_same_for_fixture_files(tmp_path, three_items, dump):
+    path = tmp_path / "offers.txt"
+    path.write_text(dump(FOUR_OFFERS), encoding="utf-8")
+
+    with pytest.raises(FixtureError) as caught:
+        create_app({"DATABASE_URL": "sqlite://", "FIXTURES": str(path)})
+
+    assert caught.value.problems == ["offers: more than 3 items"]
+
+
+# ----------------------------------------------------------------------------- JSON Schema
+
+
+def test_the_json_schema_accepts_the_default_fixture_and_refuses_a_misspelt_key(
+        default_document):
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(fixture_json_schema())
+    misspelt = copy.deepcopy(default_document)
+    misspelt["conversions"][0]["hold_untill"] = misspelt["conversions"][0].pop("hold_until", None)
+
+    assert list(validator.iter_errors(default_document)) == []
+    assert [list(e.path) for e in validator.iter_errors(misspelt)] == [["conversions", 0]]
+
+
+def test_the_exported_json_schema_describes_an_export_exactly(build, tmp_path):
+    from jsonschema import Draft202012Validator
+
+    exported = first_export(database_of(build(write_json(tmp_path / "base.json",
+                                                         base_document()))))
+    validator = Draft202012Validator(fixture_json_schema(exported=True))
+
+    assert list(validator.iter_errors(exported)) == []
+    exported["payments"][0]["status"] = "1"  # loading reads it; export never writes it
+    assert {tuple(e.path) for e in validator.iter_errors(exported)} == {("payments", 0, "status")}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from werkzeug.serving import DechunkedInput
 
 from tests.conftest import ADMIN_KEY
 
@@ -79,6 +82,88 @@ CASES = [
      "set: the clock must stay between 1900-01-01 and 9000-12-31"),
 ]
 
+JSON = "application/json"
+SURROGATE = "must not contain unpaired UTF-16 surrogates"
+LONG = "x" * 200
+CLIPPED = "x" * 80 + "\u2026"
+CASES += [
+    # A lone surrogate (JSON's \ud800 escape) fits no UTF-8 column or answer.
+    ("lone surrogate in a note", "POST", "/3.1/payments/2925",
+     {"data": b'{"note": "\\ud800"}', "content_type": JSON}, 400, f"note: {SURROGATE}"),
+    ("lone surrogate in a comment", "POST", "/3.1/payments/2925",
+     {"data": b'{"comment": "a\\udfffb"}', "content_type": JSON}, 400,
+     f"comment: {SURROGATE}"),
+    ("lone surrogate as a parameter name", "POST", "/3.1/payments/2925",
+     {"data": b'{"\\ud800": "x", "comment": "c"}', "content_type": JSON}, 400,
+     f"\\ud800: {SURROGATE}"),
+    ("lone surrogate in a generate note", "POST", "/3.1/payments/generate",
+     {"data": b'{"date": "2024-06-15", "note": "\\ud800"}', "content_type": JSON}, 400,
+     f"note: {SURROGATE}"),
+    ("lone surrogate in a JSON list filter", "GET", "/3.1/payments",
+     {"data": b'{"date_from": "2024-01-01", "date_to": "2024-12-31", '
+              b'"payment_account": ["WMZ", "\\ud800"]}', "content_type": JSON}, 400,
+     f"payment_account[1]: {SURROGATE}"),
+    ("lone surrogate in conversionsbyid", "GET", "/3.0/stats/conversionsbyid",
+     {"data": b'{"id": "\\ud800"}', "content_type": JSON}, 400, f"id: {SURROGATE}"),
+    ("lone surrogate in a binding field", "POST", "/3.0/admin/partner/2",
+     {"data": b'{"payment_systems": [{"system_id": 2, "currency": "EUR", '
+              b'"fields": {"1": "\\ud800"}}]}', "content_type": JSON}, 400,
+     f"payment_systems[0][fields][1]: {SURROGATE}"),
+    ("lone surrogate in a snapshot name", "POST", "/_mock/snapshots",
+     {"data": b'{"name": "\\ud800"}', "content_type": JSON}, 400, f"name: {SURROGATE}"),
+    ("lone surrogate in a fault body", "POST", "/_mock/faults",
+     {"data": b'{"action": {"status": 500, "body": {"error": "\\ud800"}}}',
+      "content_type": JSON}, 400, f"action[body][error]: {SURROGATE}"),
+    ("lone surrogate in a fixture document", "POST", "/_mock/reset",
+     {"data": b'{"affiliates": [{"id": 2, "login": "\\ud800"}]}', "content_type": JSON},
+     400, f"affiliates[0].login: {SURROGATE}"),  # a fixture names paths as fixtures do
+    # Array indices are ASCII digits, at most 18 of them.
+    ("superscript index in a form", "POST", "/3.1/payments/bulk-delete",
+     {"data": "ids[\u00b2]=1".encode(), "content_type": FORM}, 400, "ids: must be an array"),
+    ("superscript index in the query", "GET", "/3.0/stats/conversions?status[%C2%B2]=1", {},
+     400, "status: must be an array"),
+    ("superscript index in JSON", "POST", "/3.1/payments/bulk-delete",
+     {"json": {"ids": {"\u00b2": 1}}}, 400, "ids: must be an array"),
+    ("5,000-digit index", "POST", "/3.1/payments/bulk-delete",
+     {"data": ("ids[" + "1" * 5000 + "]=1").encode(), "content_type": FORM}, 400,
+     "ids: must be an array"),
+    ("superscript index after an appended item", "POST", "/3.1/payments/bulk-delete",
+     {"data": "ids[]=2925&ids[\u00b2]=1".encode(), "content_type": FORM}, 400,
+     "ids: mixes array and single-value forms"),
+    ("JSON nested 4,000 deep", "POST", "/3.1/payments/generate",
+     {"data": b'{"a": ' + b"[" * 4000 + b"]" * 4000 + b"}", "content_type": JSON}, 400,
+     "JSON body: nested deeper than 5 levels"),
+    # Affise reads ASCII digits only: int() and Decimal() would take these.
+    ("Arabic-Indic path id", "GET", "/3.1/payments/\u0662\u0669\u0662\u0661", {}, 404,
+     "Page Not Found"),
+    ("5,000-digit path id", "GET", "/3.1/payments/" + "9" * 5000, {}, 404,
+     "Resource Not Found"),
+    ("fullwidth digits", "POST", "/3.1/payments/create-for-affiliate",
+     {"data": {"aid": "\uff19\uff19\uff19\uff19\uff19", "sum": "1", "currency": "2"}}, 400,
+     "aid: must be an integer"),
+    ("underscores in an amount", "POST", "/3.1/payments/create-for-affiliate",
+     {"data": {"aid": "2", "sum": "1_000_000", "currency": "2"}}, 400,
+     "sum: must be a decimal number"),
+    ("Arabic-Indic digits in an amount", "POST", "/3.1/payments/2925/add-correction",
+     {"data": {"revenue": "\u0661\u0660", "comment": "x"}}, 400,
+     "revenue: must be a decimal number"),
+    ("Arabic-Indic digits in a date", "POST", "/3.1/payments/generate",
+     {"data": {"date": "\u0662\u0660\u0662\u0664-06-15"}}, 400,
+     "date: must be a date in YYYY-MM-DD format"),
+    ("Arabic-Indic digits in a clock advance", "POST", "/_mock/clock",
+     {"json": {"advance": "\u0663d"}}, 400,
+     "advance: must be a duration like 30s, 15m, 2h, 3d or 1w"),
+    # Values quoted in a message are cut at 80 characters.
+    ("long unknown parameter on a strict route", "GET", f"/3.0/stats/conversions?{LONG}=1", {},
+     400, f"Method does not allow extra fields: '{CLIPPED}'"),
+    ("long Content-Type", "POST", "/3.1/payments/2925",
+     {"data": "hello", "content_type": f"text/{LONG}"}, 400,
+     f"Unsupported Content-Type 'text/{'x' * 75}\u2026': send "
+     "application/x-www-form-urlencoded, multipart/form-data or application/json"),
+    ("long over-nested name", "POST", "/3.1/payments/generate",
+     {"json": {LONG: [[[[[[1]]]]]]}}, 400, f"{CLIPPED}: nested deeper than 5 levels"),
+]
+
 
 @pytest.mark.parametrize(("label", "method", "path", "kwargs", "status", "message"), CASES,
                          ids=[c[0] for c in CASES])
@@ -127,3 +212,62 @@ def test_every_route_answers_every_wrong_method_with_a_json_405(app):
             assert response.status_code == 405, (method, path)
             assert response.json == {"status": 2, "message": "Method Not Allowed",
                                      "error": "Method Not Allowed"}, (method, path)
+
+
+def test_a_refused_lone_surrogate_leaves_reports_and_the_journal_readable(client):
+    refused = client.post("/3.1/payments/generate", headers=KEY,
+                          data=b'{"date": "2024-06-15", "note": "\\ud800"}',
+                          content_type="application/json")
+    assert refused.status_code == 400
+
+    generations = client.get("/_mock/generations", headers=KEY)
+    journal = client.get("/_mock/requests", headers=KEY)
+
+    assert generations.status_code == 200
+    assert generations.json["generations"] == []
+    assert journal.status_code == 200
+    assert [(r["path"], r["status"], r["response"]["message"]) for r in journal.json["requests"]] \
+        == [("/3.1/payments/generate", 400, f"note: {SURROGATE}")]
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "//3.1/payments/2925"),
+                                              ("POST", "//3.1/payments/2925"),
+                                              ("GET", "//3.0/admin/partner/2"),
+                                              ("POST", "//_mock/clock")])
+def test_a_leading_double_slash_is_a_path_nothing_serves(client, method, path):
+    before = _export(client)
+
+    # The test client would read //3.1 as a host name: the path goes in as a server passes it.
+    response = client.open("/", method=method, headers=KEY, data={"comment": "twice"},
+                           environ_overrides={"PATH_INFO": path})
+
+    assert response.status_code == 404
+    assert response.json == {"status": 2, "message": "Page Not Found", "error": "Page Not Found"}
+    assert _export(client) == before
+
+
+def test_json_nested_100000_deep_is_refused_not_a_recursion_error(client):
+    body = b'{"note": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    response = client.post("/3.1/payments/generate", headers=KEY, data=body,
+                           content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json["message"] == "JSON body: nested deeper than 5 levels"
+
+
+@pytest.mark.parametrize("chunks", [b"zz\r\n{}\r\n0\r\n\r\n", b"2\r\n{}X\r\n0\r\n\r\n"])
+@pytest.mark.parametrize("path", ["/3.1/payments/generate", "/_mock/reset"])
+def test_a_bad_chunk_the_server_leaves_to_the_app_is_a_400_in_the_envelope(client, path, chunks):
+    before = _export(client)
+    # werkzeug's own server hands the app this decoder, which fails as the body is read.
+    stream = DechunkedInput(io.BytesIO(chunks))
+
+    response = client.post(path, headers=KEY, content_type="application/json",
+                           environ_overrides={"wsgi.input": stream,
+                                              "wsgi.input_terminated": True})
+
+    message = "Bad Request: the request body could not be read"
+    assert response.status_code == 400
+    assert response.json == {"status": 2, "message": message, "error": message}
+    assert _export(client) == before

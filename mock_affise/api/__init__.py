@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the mock serves."""
-    from . import control, docs, partners, payments, reference, stats
+    from . import control, partners, payments, reference, stats
 
-    for module in (control, reference, partners, stats, payments, docs):
+    for module in (control, reference, partners, stats, payments):
         app.register_blueprint(module.blueprint)

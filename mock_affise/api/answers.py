@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from ..callers import caller_statement
 from ..clock import clock_time
 from ..db import Database
 from ..harness.journal import Entry, Journal
-from ..models import Affiliate, FaultRule, Manager, Tenant
+from ..models import Tenant
 
 # environ keys: the request's cache key, set below Flask for a request whose answer may be
 # kept; and the endpoint's ticket for the answer it rendered, when it may be replayed.
@@ -28,6 +31,8 @@ REQUEST_KEY = "mock_affise.request_key"
 TICKET = "mock_affise.answer_ticket"
 
 log = logging.getLogger("mock_affise")
+_REPLAY_COLUMNS = ("id", "data_version", "clock_frozen", "clock_base", "clock_anchor",
+                   "live_rules")
 MAX_HOLDERS = 10_000  # API keys whose holder a process remembers between changes
 _UNKNOWN = object()
 
@@ -121,17 +126,19 @@ class FastReads:
 
     def __init__(self, app: Callable, db: Database, journal: Journal, cache: AnswerCache) -> None:
         self.app, self.db, self.journal, self.cache = app, db, journal, cache
-        tenants, rules = Tenant.__table__, FaultRule.__table__
-        holder_sql = (
-            "SELECT t.id, t.data_version, t.clock_frozen, t.clock_base, t.clock_anchor,"
-            f" EXISTS (SELECT 1 FROM {rules.name} r WHERE r.tenant_id = t.id)"
-            " FROM {holders} h JOIN " + tenants.name + " t ON t.id = h.tenant_id"
-            " WHERE h.api_key = :key")
-        self._who = db.native(" UNION ALL ".join(
-            holder_sql.format(holders=model.__table__.name) for model in (Manager, Affiliate)))
+        # The one key -> caller statement, cut to what a replay reads and compiled once to
+        # the driver's own SQL with named parameters (one dict a call, no reordering).
+        caller = caller_statement().subquery()
+        replay = select(*(caller.c[name] for name in _REPLAY_COLUMNS))
+        named = db.engine.dialect
+        if named.positional:
+            named = type(named)(paramstyle="named")
+        compiled = replay.compile(dialect=named)
+        self._who = str(compiled)
+        self._who_params = compiled.construct_params({"key": "", "method": "GET"})
         dialect = db.engine.dialect
         self._holders: tuple[int, dict[str, Any]] = (-1, {})
-        clock_type = tenants.c.clock_base.type.dialect_impl(dialect)
+        clock_type = Tenant.__table__.c.clock_base.type.dialect_impl(dialect)
         self._datetime = clock_type.result_processor(dialect, None) or (lambda value: value)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
@@ -164,7 +171,7 @@ class FastReads:
                 known = self._holders = (count, {})
         with self.db.raw() as connection:
             cursor = connection.cursor()
-            cursor.execute(self._who, {"key": key})
+            cursor.execute(self._who, {**self._who_params, "key": key})
             row = cursor.fetchone()
         # Only keys someone holds: a stream of made-up keys must not fill the memory.
         if changes is not None and row is not None and len(known[1]) < MAX_HOLDERS:
@@ -173,7 +180,8 @@ class FastReads:
 
     def _replay(self, key: RequestKey) -> Answer | None:
         row = self._holder(key[0])
-        if row is None or row[5]:  # nobody's key, or fault rules to apply: Flask's work
+        if row is None or row[5]:  # nobody's key, or a live fault rule: Flask's work
+            # (row: _REPLAY_COLUMNS in order)
             return None
         tenant_id, version, frozen, base, anchor = row[:5]
         now = clock_time(frozen, self._datetime(base), self._datetime(anchor))

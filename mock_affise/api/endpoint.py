@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import socket
 import time
@@ -15,15 +14,16 @@ from typing import Any
 
 import orjson
 from flask import Request, Response, current_app, request
-from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from ..callers import Caller, Principal, find_caller
 from ..clock import tenant_now
 from ..db import Database, driver_connection, lock_tenant
 from ..effects import collected
-from ..errors import AffiseError, Forbidden, ServerError, Unauthorized
+from ..errors import AffiseError, Forbidden, ServerError, Unauthorized, envelope
 from ..harness import faults, journal
-from ..models import Affiliate, FaultRule, Manager, Tenant
+from ..harness.config import generation_delay
+from ..models import Tenant
 from .answers import REQUEST_KEY, TICKET, Ticket
 from .params import Params, load
 from .wire import JSON_TYPE, api_key, request_params
@@ -33,16 +33,6 @@ MANAGERS = frozenset({"admin", "affiliate_manager"})
 AFFILIATE = frozenset({"affiliate"})
 
 log = logging.getLogger("mock_affise")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who holds the key: a manager (admin or affiliate_manager) or an affiliate."""
-
-    tenant_id: int
-    role: str
-    manager_id: str | None = None
-    affiliate_id: int | None = None
 
 
 @dataclass
@@ -58,37 +48,20 @@ class Call:
     settings: dict[str, Any]
     # Work to do in a fresh transaction if this call fails (its own was rolled back).
     on_failure: list[Callable[[Session, Tenant, AffiseError], None]] = field(default_factory=list)
+    schema: type[Params] = Params  # what the endpoint declared it reads (see endpoint)
 
-    def load(self, schema: Params) -> dict[str, Any]:
-        """Validate this call's parameters against schema."""
-        return load(schema, self.params, self.strict)
+    def load(self) -> dict[str, Any]:
+        """Validate this call's parameters against the endpoint's schema."""
+        return load(self.schema(), self.params, self.strict)
 
     @property
     def generation_delay(self) -> int:
         """Seconds a generation takes on the tenant clock (0: invoices exist at once)."""
-        value = (self.tenant.settings or {}).get("generation_delay_seconds")
-        return int(self.settings["GENERATION_DELAY"] if value is None else value)
+        return generation_delay(self.tenant, self.settings["GENERATION_DELAY"])
 
 
 class ConnectionDropped(ConnectionAbortedError):
     """The drop_after_commit fault: the change is committed and no answer is sent."""
-
-
-def resolve_key(session: Session, key: str | None) -> Principal:
-    """Find the manager or affiliate holding key; raise 401 when nobody does."""
-    if not key:
-        raise Unauthorized()
-    manager = session.execute(
-        select(Manager.tenant_id, Manager.role, Manager.id).where(Manager.api_key == key)
-    ).first()
-    if manager is not None:
-        return Principal(manager.tenant_id, manager.role, manager_id=manager.id)
-    affiliate = session.execute(
-        select(Affiliate.tenant_id, Affiliate.id).where(Affiliate.api_key == key)
-    ).first()
-    if affiliate is not None:
-        return Principal(affiliate.tenant_id, "affiliate", affiliate_id=affiliate.id)
-    raise Unauthorized()
 
 
 def database() -> Database:
@@ -100,7 +73,7 @@ def _due_fault(db: Database, tenant_id: int) -> dict | None:
     """Roll the dice of the first rule matching this request; return its action if it fires."""
     with db.transaction(write=True) as session:
         lock_tenant(session, tenant_id)
-        rule = faults.matching(faults.rules(session, tenant_id), request.method, request.path)
+        rule = faults.first_match(session, tenant_id, request.method, request.path)
         return faults.roll(rule) if rule is not None else None
 
 
@@ -108,10 +81,10 @@ def _fault_answer(action: dict[str, Any]) -> tuple[Any, int]:
     status = action["status"]
     if "body" in action:
         return action["body"], status
-    known = {400: "Bad Request", 401: "Token is necessary", 403: "Auth Denied",
+    known = {400: "Bad Request", 401: Unauthorized.message, 403: Forbidden.message,
              404: "Resource Not Found", 500: ServerError.message, 502: "Bad Gateway"}
     text = known.get(status, ServerError.message if status >= 500 else "Bad Request")
-    return {"status": 2, "message": text, "error": text}, status
+    return envelope(text), status
 
 
 def drop_connection(wsgi_request: Request) -> None:
@@ -126,40 +99,12 @@ def drop_connection(wsgi_request: Request) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-@functools.cache
-def _who_statements() -> tuple[Select, Select]:
-    """Key -> principal, tenant row and whether it has fault rules: one query for managers,
-    one for affiliates. Built once; SQLAlchemy caches their compiled form."""
-    tenants, rules = Tenant.__table__, FaultRule.__table__
-    has_rules = select(rules.c.id).where(rules.c.tenant_id == tenants.c.id).exists()
-    managers, affiliates = Manager.__table__, Affiliate.__table__
-    by_manager = (select(managers.c.role, managers.c.id.label("principal"), tenants,
-                         has_rules.label("has_rules"))
-                  .join_from(managers, tenants, managers.c.tenant_id == tenants.c.id)
-                  .where(managers.c.api_key == bindparam("key")))
-    by_affiliate = (select(affiliates.c.id.label("principal"), tenants,
-                           has_rules.label("has_rules"))
-                    .join_from(affiliates, tenants, affiliates.c.tenant_id == tenants.c.id)
-                    .where(affiliates.c.api_key == bindparam("key")))
-    return by_manager, by_affiliate
-
-
-def _who(session: Session, key: str | None) -> tuple[Principal, Tenant, bool]:
-    """Find who holds key, their tenant (a detached row) and whether it has fault rules."""
-    if not key:
+def _who(session: Session, key: str | None) -> Caller:
+    """Find who holds key; raise 401 when nobody does."""
+    caller = find_caller(session, key, request.method)
+    if caller is None:
         raise Unauthorized()
-    by_manager, by_affiliate = _who_statements()
-    connection = session.connection()
-    row = connection.execute(by_manager, {"key": key}).mappings().first()
-    if row is not None:  # "id" is the tenant's: the manager's own id is labelled principal
-        principal = Principal(row["id"], row["role"], manager_id=row["principal"])
-    else:
-        row = connection.execute(by_affiliate, {"key": key}).mappings().first()
-        if row is None:
-            raise Unauthorized()
-        principal = Principal(row["id"], "affiliate", affiliate_id=row["principal"])
-    tenant = Tenant(**{column.key: row[column.key] for column in Tenant.__table__.columns})
-    return principal, tenant, bool(row["has_rules"])
+    return caller
 
 
 class _FaultRulesToCheck(Exception):
@@ -179,7 +124,7 @@ class _Outcome:
     _payload: bytes | None = None
 
     def fail(self, error: AffiseError) -> None:
-        self.body = {"status": 2, "message": error.message, "error": error.message}
+        self.body = envelope(error.message)
         self.status = error.status_code
         self._payload = None
 
@@ -190,12 +135,16 @@ class _Outcome:
         return self._payload
 
 
-def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
+def endpoint(roles: frozenset[str], write: bool = False,
+             params: type[Params] = Params) -> Callable:
     """Wrap a view: authenticate, apply faults, run it in one transaction, journal, answer JSON.
 
+    params is the request schema the view loads (call.load()); the view carries it as
+    `params`, which the OpenAPI document's request side is generated from.
+
     A write takes the tenant's lock first, so two writes on one tenant never interleave; an
-    error anywhere rolls the whole call back, and the journal still records it. Without fault
-    rules the key lookup, the view and (for a write) the journal share one transaction. A read
+    error anywhere rolls the whole call back, and the journal still records it. Without a fault
+    rule that can fire the key lookup, the view and (for a write) the journal share one transaction. A read
     answered without faults or a crash is offered to the answer cache (api.answers).
     """
 
@@ -211,7 +160,7 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                 if tenant is None:  # dropped meanwhile
                     raise Unauthorized()
             outcome.call = Call(session, tenant, principal, outcome.params, tenant_now(tenant),
-                                bool(settings["STRICT"]), settings)
+                                bool(settings["STRICT"]), settings, schema=handle.params)
             outcome.body = view(outcome.call, **path)
             outcome.effects = collected(session)
 
@@ -226,8 +175,11 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
             try:
                 try:
                     with db.transaction(write=write) as session:
-                        principal, tenant, has_rules = _who(session, key)
-                        if has_rules:
+                        caller = _who(session, key)
+                        principal, tenant = caller.principal, caller.tenant
+                        # Only a rule that can fire here takes the write path (and its lock).
+                        if caller.live_rules and faults.first_match(session, principal.tenant_id,
+                                                             request.method, request.path):
                             raise _FaultRulesToCheck()
                         run(session, principal, tenant, outcome, path, settings)
                         if write:  # journaled with the change, in its transaction
@@ -272,6 +224,7 @@ def endpoint(roles: frozenset[str], write: bool = False) -> Callable:
                 drop_connection(request)
             return Response(outcome.payload(), status=outcome.status, mimetype=JSON_TYPE)
 
+        handle.params = params  # type: ignore[attr-defined]
         return handle
 
     return decorate

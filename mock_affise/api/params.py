@@ -11,13 +11,12 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields
 from marshmallow import ValidationError as MarshmallowError
 
-from ..errors import ExtraFields, ValidationError
+from ..errors import ExtraFields, ValidationError, clip
 from ..money import MoneyError, parse_money
+from ..numbers import NumberError, is_index, parse_int
 
-_INT = re.compile(r"^[+-]?\d{1,18}$")
-_DIGITS = re.compile(r"^[+-]?\d+$")
 EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TEXT = 65_536
 
 
@@ -61,15 +60,11 @@ class Int(Scalar):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         value = self._raw(value)
-        if isinstance(value, bool) or not _INT.match(str(value).strip()):
-            if not isinstance(value, bool) and _DIGITS.match(str(value).strip()):
-                raise MarshmallowError("must be an integer of at most 18 digits")
-            raise MarshmallowError("must be an integer")
-        number = int(str(value).strip())
-        if self.minimum is not None and number < self.minimum:
-            raise MarshmallowError(f"must be at least {self.minimum}")
-        if self.maximum is not None and number > self.maximum:
-            raise MarshmallowError(f"must be at most {self.maximum}")
+        try:
+            number = parse_int(value.strip() if isinstance(value, str) else value,
+                               self.minimum, self.maximum)
+        except NumberError as exc:
+            raise MarshmallowError(str(exc)) from exc
         if self.choices is not None and number not in self.choices:
             raise MarshmallowError("must be one of " + ", ".join(map(str, self.choices)))
         return number
@@ -87,7 +82,7 @@ class Money(Scalar):
 class Day(Scalar):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         value = str(self._raw(value)).strip()
-        if not _DATE.match(value):
+        if not _DATE.fullmatch(value):
             raise MarshmallowError("must be a date in YYYY-MM-DD format")
         try:
             day = datetime.strptime(value, "%Y-%m-%d").date()
@@ -134,9 +129,7 @@ class ListOf(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
         if isinstance(value, dict):
-            if not all(str(k).lstrip("-").isdigit() for k in value):
-                raise MarshmallowError("must be an array")
-            value = [value[k] for k in sorted(value, key=lambda k: int(k))]
+            value = indexed(value, "must be an array")
         elif not isinstance(value, list):
             value = [value]
         items = []
@@ -148,6 +141,13 @@ class ListOf(fields.Field):
             except MarshmallowError as exc:
                 raise MarshmallowError(f"item {index} {_first(exc.messages)}") from exc
         return items
+
+
+def indexed(value: dict[str, Any], problem: str) -> list[Any]:
+    """Return the items of an indexed dict (ids[1]=a&ids[0]=b) in index order."""
+    if not all(is_index(k) for k in value):
+        raise MarshmallowError(problem)
+    return [value[k] for k in sorted(value, key=int)]
 
 
 def _first(messages: Any) -> str:
@@ -172,13 +172,13 @@ def load(schema: Params, params: Mapping[str, Any], strict: bool = False) -> dic
         known = {f.data_key or name for name, f in schema.fields.items()}
         for name in params:
             if name not in known:
-                raise ExtraFields(name)
+                raise ExtraFields(clip(name))
     cleaned = {k: v for k, v in params.items() if not _is_blank(v, schema, k)}
     try:
         return schema.load(cleaned)
     except MarshmallowError as exc:
         field, problem = _first_error(exc.messages, schema)
-        raise ValidationError(field, problem) from exc
+        raise ValidationError(clip(field), problem) from exc
 
 
 def _is_blank(value: Any, schema: Params, name: str) -> bool:

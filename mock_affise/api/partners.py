@@ -14,6 +14,7 @@ from ..money import number, plain
 from ..network import Page, partners
 from ..network.bindings import BindingRequest
 from ..network.partners import Partner, PartnerQuery
+from ..numbers import is_index
 from .endpoint import ADMIN, MANAGERS, Call, endpoint
 from .params import Choice, Day, Flag, Int, ListOf, Money, Params, Scalar, Text
 
@@ -40,7 +41,7 @@ class Bindings(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any,
                      **kwargs: Any) -> list[tuple[str, Any]]:
         if isinstance(value, dict):
-            if not all(str(k).isdigit() for k in value):
+            if not all(is_index(k, signed=False) for k in value):
                 raise MarshmallowError("must be an array of payment systems")
             return [(str(k), value[k]) for k in sorted(value, key=int)]
         if isinstance(value, list):
@@ -223,10 +224,10 @@ def render_partner(partner: Partner) -> dict[str, Any]:
 
 
 @blueprint.get("/3.0/admin/partners")
-@endpoint(MANAGERS)
+@endpoint(MANAGERS, params=PartnerListParams)
 def partner_list(call: Call) -> dict[str, Any]:
     """List partners with filters, order and pagination."""
-    params = call.load(PartnerListParams())
+    params = call.load()
     query = PartnerQuery(
         ids=params.get("id"), status=params.get("status"), search=params.get("search"),
         managers=params.get("manager"), updated_since=params.get("updated_at"),
@@ -242,24 +243,24 @@ def partner_list(call: Call) -> dict[str, Any]:
 @endpoint(MANAGERS)
 def partner_get(call: Call, partner_id: int) -> dict[str, Any]:
     """Show one partner."""
-    call.load(Params())
+    call.load()
     partner = partners.get_partner(call.session, call.tenant.id, call.now, partner_id)
     return {"status": 1, "partner": render_partner(partner)}
 
 
 @blueprint.post("/3.0/admin/partner")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=NewPartnerParams)
 def partner_create(call: Call) -> dict[str, Any]:
     """Add a partner."""
-    params = call.load(NewPartnerParams())
+    params = call.load()
     partner = partners.create_partner(call.session, call.tenant, call.now, params)
     return {"status": 1, "partner": render_partner(partner)}
 
 
 @blueprint.post("/3.0/admin/partner/<int:partner_id>")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=PartnerFields)
 def partner_edit(call: Call, partner_id: int) -> dict[str, Any]:
     """Edit a partner, its payment systems included."""
-    params = call.load(PartnerFields())
+    params = call.load()
     partner = partners.edit_partner(call.session, call.tenant, call.now, partner_id, params)
     return {"status": 1, "partner": render_partner(partner)}

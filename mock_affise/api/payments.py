@@ -95,9 +95,9 @@ def _midnight(day: date) -> datetime:
 
 
 @blueprint.get("/3.1/payments")
-@endpoint(ADMIN)
+@endpoint(ADMIN, params=ListPayments)
 def list_payments(call: Call):
-    args = call.load(ListPayments())
+    args = call.load()
     updated_from = updated_to = None
     if "update_from_date" in args:
         updated_from = _midnight(args["update_from_date"]) + timedelta(
@@ -138,9 +138,9 @@ class UpdatePayment(Params):
 
 
 @blueprint.post("/3.1/payments/<int:payment_id>")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=UpdatePayment)
 def update_payment(call: Call, payment_id: int):
-    args = call.load(UpdatePayment())
+    args = call.load()
     changes.update_payment(call.session, call.tenant, call.now, payment_id,
                            changes.PaymentUpdate(**args))
     return RESULT_TRUE
@@ -159,9 +159,9 @@ class CreateForAffiliate(Params):
 
 
 @blueprint.post("/3.1/payments/create-for-affiliate")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=CreateForAffiliate)
 def create_for_affiliate(call: Call):
-    args = call.load(CreateForAffiliate())
+    args = call.load()
     _report_failure(call, "create-for-affiliate", args)
     made = generation.create_for_affiliate(call.session, call.tenant, call.now, args["aid"],
                                            args["sum"], args["currency"], args["note"],
@@ -211,9 +211,9 @@ class Generate(Params):
 
 
 @blueprint.post("/3.1/payments/generate")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=Generate)
 def generate(call: Call):
-    args = call.load(Generate())
+    args = call.load()
     end_day = args.get("date") or args.get("date_to") or call.now.date()
     scope = generation.Scope(
         end=_midnight(end_day) + timedelta(days=1),
@@ -247,9 +247,9 @@ class AddCorrection(Params):
 
 
 @blueprint.post("/3.1/payments/<int:payment_id>/add-correction")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=AddCorrection)
 def add_correction(call: Call, payment_id: int):
-    args = call.load(AddCorrection())
+    args = call.load()
     changes.add_correction(call.session, call.tenant, call.now, payment_id, args["revenue"],
                            args["comment"])
     return RESULT_TRUE
@@ -279,9 +279,9 @@ class BulkDelete(Params):
 
 
 @blueprint.post("/3.1/payments/bulk-delete")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=BulkDelete)
 def bulk_delete(call: Call):
-    args = call.load(BulkDelete())
+    args = call.load()
     result = changes.bulk_delete(call.session, call.tenant, call.now, args["ids"])
     return {"status": 1, "result": {str(k): v for k, v in result.items()}}
 
@@ -297,9 +297,9 @@ class RemoveConversions(Params):
 
 
 @blueprint.post("/3.1/payments/<int:invoice_id>/conversions/delete")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=RemoveConversions)
 def remove_conversions(call: Call, invoice_id: int):
-    args = call.load(RemoveConversions())
+    args = call.load()
     changes.remove_conversions(call.session, call.tenant, call.now, invoice_id,
                                args.get("conversion_ids", []), args.get("offer_ids", []))
     return {"status": 1, "message": "Conversions successfully deleted from payment"}

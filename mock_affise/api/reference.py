@@ -20,10 +20,10 @@ class CurrencyParams(Params):
 
 
 @blueprint.get("/3.0/admin/currency")
-@endpoint(MANAGERS)
+@endpoint(MANAGERS, params=CurrencyParams)
 def currency_list(call: Call) -> dict[str, Any]:
     """List currencies: {CODE: rate} plain, or Affise's extended records with extended=1."""
-    params = call.load(CurrencyParams())
+    params = call.load()
     currencies = reference.list_currencies(call.session, call.tenant.id,
                                            params["get_only_active"])
     if not params["extended"]:
@@ -39,7 +39,7 @@ def currency_list(call: Call) -> dict[str, Any]:
 @endpoint(MANAGERS)
 def payment_system_list(call: Call) -> dict[str, Any]:
     """List the network's payment systems with their account fields."""
-    call.load(Params())
+    call.load()
     systems = reference.list_payment_systems(call.session, call.tenant.id)
     return {"status": 1, "payment_systems": [
         {"id": s.id, "lang_label": s.title,

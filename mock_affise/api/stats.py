@@ -174,10 +174,10 @@ def render_conversion_by_id(view: ConversionView) -> dict[str, Any]:
 
 
 @blueprint.get("/3.0/stats/conversions")
-@endpoint(MANAGERS)
+@endpoint(MANAGERS, params=ConversionListParams)
 def conversion_list(call: Call) -> dict[str, Any]:
     """List conversions with top-level filters, newest first."""
-    p = call.load(ConversionListParams())
+    p = call.load()
     query = ConversionQuery(
         statuses=[int(s) for s in p["status"]] if "status" in p else None,
         affiliate_ids=p.get("partner"), offer_ids=p.get("offer"),
@@ -194,19 +194,19 @@ def conversion_list(call: Call) -> dict[str, Any]:
 
 
 @blueprint.get("/3.0/stats/conversionsbyid")
-@endpoint(MANAGERS)
+@endpoint(MANAGERS, params=ConversionByIdParams)
 def conversion_by_id(call: Call) -> dict[str, Any]:
     """Show one conversion by its id."""
-    p = call.load(ConversionByIdParams())
+    p = call.load()
     view = conversions.get_conversion(call.session, call.tenant.id, call.now, p["id"].strip())
     return {"status": 1, "conversion": render_conversion_by_id(view)}
 
 
 @blueprint.post("/3.0/admin/conversion/edit")
-@endpoint(ADMIN, write=True)
+@endpoint(ADMIN, write=True, params=ConversionEditParams)
 def conversion_edit(call: Call) -> dict[str, Any]:
     """Change the status, payouts or currency of conversions."""
-    p = call.load(ConversionEditParams())
+    p = call.load()
     edit = conversions.edit_conversions(
         call.session, call.tenant.id, call.now, p["ids"], status=p.get("status"),
         payouts=p.get("payouts"), currency=p.get("currency") or None, by_filter=p["all"])
@@ -224,7 +224,7 @@ def conversion_edit(call: Call) -> dict[str, Any]:
 @endpoint(AFFILIATE)
 def affiliate_balance(call: Call) -> dict[str, Any]:
     """Show the calling affiliate its own balance, hold and available money per currency."""
-    call.load(Params())
+    call.load()
     sheet = balances.affiliate_balance(call.session, call.tenant.id, call.now,
                                        call.principal.affiliate_id)
     return {"status": 1, "balance": {

@@ -14,7 +14,9 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from ..errors import AffiseError, BadRequest, PayloadTooLarge
+from ..errors import AffiseError, BadRequest, PayloadTooLarge, clip, envelope
+from ..numbers import is_index
+from ..texts import text_problem
 
 KEY_NAME = "api-key"
 MAX_DEPTH = 5
@@ -25,6 +27,8 @@ JSON_TYPES = (JSON_TYPE,)
 
 _BRACKETED = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 _SUBKEY = re.compile(r"\[([^\[\]]*)\]")
+# JSON's \ud800 escapes decode to code points no UTF-8 text (database, answer) can hold.
+UNREADABLE = "Bad Request: the request body could not be read"
 
 
 def api_key(request: Request) -> str | None:
@@ -45,8 +49,24 @@ def _split(key: str) -> tuple[str, list[str]]:
     return match.group(1), _SUBKEY.findall(match.group(2))
 
 
+def _name(path: str) -> str:
+    """Return a parameter's name as a message quotes it: printable, at most 80 characters."""
+    return clip(path.replace("\x00", "").encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def _refused(path: str, problem: str) -> BadRequest:
+    return BadRequest(f"{_name(path)}: {problem}")
+
+
+def _check_text(text: str, path: str) -> None:
+    """Refuse text no column or answer can hold: NUL characters, lone UTF-16 surrogates."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise _refused(path, problem)
+
+
 def _clash(name: str) -> BadRequest:
-    return BadRequest(f"{name}: mixes array and single-value forms")
+    return _refused(name, "mixes array and single-value forms")
 
 
 def _place(container: dict[str, Any] | list[Any], key: str, subs: list[str], value: str,
@@ -70,13 +90,13 @@ def _place(container: dict[str, Any] | list[Any], key: str, subs: list[str], val
         if child is None:
             child = container[key] = wanted()
         elif not isinstance(child, wanted):
-            if isinstance(child, list) and sub.isdigit():
+            if isinstance(child, list) and is_index(sub, signed=False):
                 # k[]=a&k[1]=b: PHP keeps both; so do we, as an indexed dict.
                 child = container[key] = {str(i): v for i, v in enumerate(child)}
             else:
                 raise _clash(path)
     if isinstance(child, list) and len(child) >= MAX_LIST_ITEMS:
-        raise BadRequest(f"{path}: more than {MAX_LIST_ITEMS} items")
+        raise _refused(path, f"more than {MAX_LIST_ITEMS} items")
     _place(child, sub, rest, value, f"{path}[{sub}]")
 
 
@@ -89,13 +109,13 @@ def parse_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """
     result: dict[str, Any] = {}
     for raw_key, value in pairs:
-        if "\x00" in raw_key or "\x00" in value:
-            raise BadRequest(f"{raw_key.replace(chr(0), '')}: must not contain NUL characters")
+        _check_text(raw_key, raw_key)
+        _check_text(value, raw_key)
         name, subs = _split(raw_key)
         if name.lower() == KEY_NAME:
             continue
         if len(subs) > MAX_DEPTH:
-            raise BadRequest(f"{name}: nested deeper than {MAX_DEPTH} levels")
+            raise _refused(name, f"nested deeper than {MAX_DEPTH} levels")
         if not subs:
             existing = result.get(name)
             if existing is None:
@@ -113,19 +133,25 @@ def parse_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 def _check_json(value: Any, path: str, depth: int = 0) -> Any:
     if depth > MAX_DEPTH + 1:
-        raise BadRequest(f"{path}: nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, str) and "\x00" in value:
-        raise BadRequest(f"{path}: must not contain NUL characters")
+        raise _refused(path, f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        _check_text(value, path)
     if isinstance(value, dict):
-        return {str(k): _check_json(v, f"{path}[{k}]", depth + 1) for k, v in value.items()}
+        _check_keys(value, path)
+        return {k: _check_json(v, f"{path}[{k}]", depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         if len(value) > MAX_LIST_ITEMS:
-            raise BadRequest(f"{path}: more than {MAX_LIST_ITEMS} items")
+            raise _refused(path, f"more than {MAX_LIST_ITEMS} items")
         return [_check_json(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
     if isinstance(value, float):
         # JSON numbers are read as Decimal below; a float here would be a bug, keep it exact.
         return Decimal(repr(value))
     return value
+
+
+def _check_keys(value: dict[str, Any], path: str | None) -> None:
+    for key in value:
+        _check_text(key, key if path is None else f"{path}[{key}]")
 
 
 def parse_json_body(data: bytes) -> dict[str, Any]:
@@ -137,6 +163,8 @@ def parse_json_body(data: bytes) -> dict[str, Any]:
         body = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
         raise BadRequest("Request body is not valid UTF-8") from exc
+    except RecursionError as exc:  # the decoder recurses once per level: stop it, not us
+        raise BadRequest(f"JSON body: nested deeper than {MAX_DEPTH} levels") from exc
     except ValueError as exc:
         raise BadRequest(f"Malformed JSON body: {exc}") from exc
     if not isinstance(body, dict):
@@ -144,7 +172,8 @@ def parse_json_body(data: bytes) -> dict[str, Any]:
     body = {k: v for k, v in body.items() if k.lower() != KEY_NAME}
     # Paths name the parameter as a form would (note, ids[0]): the message is the same
     # whichever encoding the client sends.
-    return {str(k): _check_json(v, str(k), 1) for k, v in body.items()}
+    _check_keys(body, None)
+    return {k: _check_json(v, k, 1) for k, v in body.items()}
 
 
 def _reject_constant(name: str) -> Any:
@@ -163,12 +192,21 @@ def _strict_utf8(raw: bytes, where: str) -> None:
         raise BadRequest(f"The {where} is not valid UTF-8") from exc
 
 
-def _form(request: Request) -> dict[str, Any]:
+def read_body(request: Request) -> bytes:
+    """Return the request body, read once; one the server cannot decode is a 400."""
+    try:
+        return request.get_data(cache=True, parse_form_data=False)
+    except HTTPException:
+        raise  # werkzeug's own: too large, or the client went away
+    except Exception as exc:  # the server's reader: gunicorn's ParseException (a bad chunk
+        raise BadRequest(UNREADABLE) from exc  # size), werkzeug's OSError
+
+
+def _form(request: Request, data: bytes) -> dict[str, Any]:
     if request.mimetype != "multipart/form-data":
-        _strict_utf8(request.get_data(cache=True, parse_form_data=False), "request body")
+        _strict_utf8(data, "request body")
         return parse_pairs(request.form.items(multi=True))
     boundary = request.mimetype_params.get("boundary")
-    data = request.get_data(cache=True, parse_form_data=False)
     if not boundary:
         raise BadRequest("Malformed multipart body: the Content-Type has no boundary")
     if data.strip() and f"--{boundary}--".encode() not in data:
@@ -197,23 +235,22 @@ def request_params(request: Request) -> dict[str, Any]:
         raise PayloadTooLarge(f"Request Entity Too Large: the body exceeds {limit} bytes "
                               "or has too many parts") from exc
     except HTTPException as exc:  # werkzeug gave up reading the body
-        raise BadRequest("Bad Request: the request body could not be read") from exc
+        raise BadRequest(UNREADABLE) from exc
 
 
 def _request_params(request: Request) -> dict[str, Any]:
     _strict_utf8(request.query_string, "query string")
     params = parse_pairs(request.args.items(multi=True))
     mimetype = request.mimetype
+    data = read_body(request)
     if mimetype in FORM_TYPES:
-        body = _form(request)
+        body = _form(request, data)
     elif mimetype in JSON_TYPES or mimetype.endswith("+json"):
-        data = request.get_data(cache=True)
         body = parse_json_body(data) if data.strip() else {}
     else:
-        data = request.get_data(cache=True)
         if data.strip():
             raise BadRequest(
-                f"Unsupported Content-Type '{mimetype or 'none'}': send "
+                f"Unsupported Content-Type '{clip(mimetype or 'none')}': send "
                 "application/x-www-form-urlencoded, multipart/form-data or application/json"
             )
         body = {}
@@ -228,6 +265,4 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 def error_response(error: AffiseError) -> Response:
     """Render an error in Affise's envelope: the text under message and under error."""
-    return json_response(
-        {"status": 2, "message": error.message, "error": error.message}, error.status_code
-    )
+    return json_response(envelope(error.message), error.status_code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import Select, delete, insert, literal, select
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
@@ -78,10 +78,14 @@ def restore_snapshot(session: Session, tenant: Tenant, name: str) -> None:
     tenant.settings = dict(state.get("settings") or {})
 
 
+def named(tenant_id: int) -> Select[tuple[Snapshot]]:
+    """Return the query of the tenant's named snapshots (the hidden seed is not one)."""
+    return select(Snapshot).where(Snapshot.tenant_id == tenant_id, Snapshot.name != SEED)
+
+
 def list_snapshots(session: Session, tenant_id: int) -> list[Snapshot]:
-    """Return the tenant's named snapshots, oldest first (the hidden seed is not listed)."""
-    return list(session.scalars(select(Snapshot).where(
-        Snapshot.tenant_id == tenant_id, Snapshot.name != SEED).order_by(Snapshot.id)))
+    """Return the tenant's named snapshots, oldest first."""
+    return list(session.scalars(named(tenant_id).order_by(Snapshot.id)))
 
 
 def delete_snapshot(session: Session, tenant_id: int, name: str) -> None:

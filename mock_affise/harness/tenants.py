@@ -6,17 +6,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
-from ..fixtures import create_tenant, seed_tenant
-from ..models import HARNESS_MODELS, Manager, Tenant
+from ..config import default_fixture_path
+from ..db import Database
+from ..errors import LimitReached, NotFound
+from ..fixtures import create_tenant, read_document, seed_tenant, validate
+from ..models import HARNESS_MODELS, Manager, Snapshot, Tenant
+from ..network import Page
 from . import snapshots
 
 
-def new_tenant(session: Session, document: Mapping[str, Any]) -> dict[str, Any]:
-    """Make a tenant from a fixture document and keep its seed for reset; return id and keys."""
+def new_tenant(session: Session, document: Mapping[str, Any],
+               limit: int | None = None) -> dict[str, Any]:
+    """Make a tenant from a fixture document and keep its seed for reset; return id and keys.
+
+    Refused once the server holds limit tenants (MAX_TENANTS).
+    """
+    if limit is not None and session.scalar(select(func.count()).select_from(Tenant)) >= limit:
+        raise LimitReached("tenants", limit, "MAX_TENANTS")
     made = create_tenant(session, document)
     tenant = session.get(Tenant, made["tenant"])
     snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
@@ -51,8 +60,6 @@ def reset_tenant(session: Session, tenant: Tenant, now: datetime,
         tenant.settings = {}
         made = keys_of(session, tenant.id)
     else:
-        from ..fixtures import validate
-
         validate(document)  # refuse a bad document before anything is deleted
         snapshots.clear_data(session, tenant.id)
         tenant.settings = {}
@@ -74,3 +81,61 @@ def keys_of(session: Session, tenant_id: int) -> dict[str, Any]:
         "admin": next((m.api_key for m in managers if m.role == "admin"), None),
         "managers": {m.id: m.api_key for m in managers},
         "affiliates": {str(a.id): a.api_key for a in affiliates}}}
+
+
+def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Create the schema; seed the first tenant unless the database already holds one.
+
+    Return the seeded tenant's id and keys, or None when an existing tenant was reused.
+    """
+    db.create_schema()
+    if not settings.get("SEED", True):
+        return None
+    with db.transaction(write=True) as session:
+        db.serialise_setup(session)  # two processes starting at once seed one tenant
+        if session.scalar(select(func.count()).select_from(Tenant)):
+            return None
+        return new_tenant(session, read_document(settings.get("FIXTURES")
+                                                 or default_fixture_path()))
+
+
+def first_tenant_keys(db: Database) -> dict[str, Any] | None:
+    """Return the id and admin key of the oldest tenant, for the serve banner."""
+    with db.transaction() as session:
+        tenant_id = session.scalar(select(func.min(Tenant.id)))
+        if tenant_id is None:
+            return None
+        key = session.scalar(select(Manager.api_key).where(
+            Manager.tenant_id == tenant_id, Manager.role == "admin").order_by(Manager.id).limit(1))
+        return {"tenant": tenant_id, "admin": key}
+
+
+def page_of_tenants(session: Session, page: int, limit: int) -> Page[dict[str, Any]]:
+    """Return one page of the tenants, by id, each with its admin key (one query a page)."""
+    total = session.scalar(select(func.count()).select_from(Tenant)) or 0
+    ids = select(Tenant.id).order_by(Tenant.id).offset((page - 1) * limit).limit(limit).subquery()
+    admin = (select(Manager.api_key).where(Manager.tenant_id == ids.c.id, Manager.role == "admin")
+             .order_by(Manager.id).limit(1).scalar_subquery())
+    rows = session.execute(select(ids.c.id, admin).order_by(ids.c.id)).all()
+    return Page([{"tenant": tid, "admin": key} for tid, key in rows], total, page, limit)
+
+
+def save_checkpoint(session: Session, tenant: Tenant, name: str, now: datetime,
+                    limit: int) -> Snapshot:
+    """Save a named snapshot, refused past limit snapshots (MAX_SNAPSHOTS) unless it replaces one."""
+    named = snapshots.named(tenant.id)
+    held = session.scalar(select(func.count()).select_from(named.subquery()))
+    exists = session.scalar(named.where(Snapshot.name == name).exists().select())
+    if held >= limit and not exists:
+        raise LimitReached("snapshots per tenant", limit, "MAX_SNAPSHOTS")
+    return snapshots.save_snapshot(session, tenant, name, now)
+
+
+def page_of_checkpoints(session: Session, tenant_id: int, page: int,
+                        limit: int) -> Page[Snapshot]:
+    """Return one page of the tenant's named snapshots, oldest first."""
+    named = snapshots.named(tenant_id)
+    total = session.scalar(select(func.count()).select_from(named.subquery())) or 0
+    items = session.scalars(named.order_by(Snapshot.id).offset((page - 1) * limit).limit(limit))
+    return Page(list(items), total, page, limit)
+

@@ -94,3 +94,25 @@ def test_the_key_checks_come_before_routing_errors_on_known_routes(client):
     assert_error(client.get("/3.0/admin/partner/999"), 401, "Token is necessary")
     assert_error(client.get("/3.0/admin/partner/999", headers={"API-Key": AFFILIATE_KEYS[2]}),
                  403, "Auth Denied")
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/_mock/clock"), ("GET", "/_mock/faults"), ("POST", "/_mock/reset"),
+    ("GET", "/_mock/export"), ("GET", "/_mock/keys"),
+])
+def test_a_control_call_with_a_key_nobody_holds_says_the_key_is_unknown(client, app, method,
+                                                                         path):
+    before = export(app)
+
+    response = client.open(path, method=method, headers={"API-Key": "f" * 32})
+
+    assert_error(response, 401, "Unknown API key")
+    assert export(app) == before
+
+
+@pytest.mark.parametrize("who", ["admin", "manager", "affiliate"])
+def test_any_key_of_a_tenant_names_it_on_a_control_call(client, who):
+    response = client.get("/_mock/keys", headers={"API-Key": KEYS[who]})
+
+    assert response.status_code == 200
+    assert response.get_json()["api_keys"]["admin"] == ADMIN_KEY

@@ -126,7 +126,8 @@ def test_links_name_real_operations_and_their_parameters(document):
 
 
 ERROR_RESPONSES = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden",
-                   "404": "NotFound", "405": "MethodNotAllowed", "413": "PayloadTooLarge",
+                   "404": "NotFound", "405": "MethodNotAllowed", "409": "LimitReached",
+                   "413": "PayloadTooLarge",
                    "500": "ServerError"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_affise.pytest_plugin import serve_in_thread
+from mock_affise.testing_server import serve_in_thread
 from tests.conftest import SUITE_FIXTURE, fresh_database_url
 
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 import requests
+from sqlalchemy import event
 
 from mock_affise.api.endpoint import ConnectionDropped
 from tests.conftest import ADMIN_KEY
@@ -122,3 +123,65 @@ def test_drop_after_commit_closes_the_connection_and_the_invoice_exists(live_ser
     journal = requests.get(f"{url}/_mock/requests", headers=KEY, timeout=10,
                            params={"path": GENERATE["path"]}).json()["requests"]
     assert [(e["status"], e["fault"]) for e in journal] == [(200, "drop_after_commit")]
+
+
+def _replays(app) -> int:
+    return app.extensions["mock_affise"].answers.replays
+
+
+def _count_write_transactions(app) -> list[int]:
+    opened: list[int] = []
+    event.listen(app.extensions["mock_affise"].db._writer, "after_begin",
+                 lambda *args: opened.append(1))
+    return opened
+
+
+def test_a_spent_rule_lets_reads_be_replayed_again(app):
+    client = app.test_client()
+    client.post("/_mock/faults", headers=KEY,
+                json={"match": {"path": "/3.1/payments/*"}, "action": {"status": 500},
+                      "times": 1})
+    assert client.get("/3.1/payments/2921", headers=KEY).status_code == 500
+    first = client.get("/3.1/payments/2921", headers=KEY)
+    again = client.get("/3.1/payments/2921", headers=KEY)
+    assert (first.status_code, again.data) == (200, first.data)
+    assert _replays(app) == 1
+    [spent] = client.get("/_mock/faults", headers=KEY).json["faults"]
+    assert (spent["times"], spent["seen"], spent["fired"]) == (0, 1, 1)  # listed, never counted
+
+
+@pytest.mark.parametrize("match", [
+    {"method": "POST", "path": "*"},       # another method
+    {"path": "/3.1/payments/2999"},        # another path
+])
+def test_a_rule_that_cannot_match_a_read_opens_no_write_transaction(app, match):
+    client = app.test_client()
+    client.post("/_mock/faults", headers=KEY, json={"match": match, "action": {"status": 500}})
+    opened = _count_write_transactions(app)
+    for _ in range(3):
+        assert client.get("/3.1/payments/2921", headers=KEY).status_code == 200
+    assert opened == []
+    [rule] = client.get("/_mock/faults", headers=KEY).json["faults"]
+    assert rule["seen"] == 0
+
+
+def test_a_spent_rule_opens_no_write_transaction(app):
+    client = app.test_client()
+    client.post("/_mock/faults", headers=KEY,
+                json={"match": {"path": "*"}, "action": {"delay_ms": 0}, "times": 1})
+    assert client.get("/3.1/payments/2921", headers=KEY).status_code == 200  # spends it
+    opened = _count_write_transactions(app)
+    assert client.get("/3.1/payments/2922", headers=KEY).status_code == 200
+    assert opened == []
+
+
+def test_a_rule_that_can_match_still_counts_every_matching_read(app):
+    client = app.test_client()
+    client.post("/_mock/faults", headers=KEY,
+                json={"match": {"path": "/3.1/payments/2921"}, "action": {"status": 503},
+                      "probability": 0})
+    for _ in range(3):
+        assert client.get("/3.1/payments/2921", headers=KEY).status_code == 200
+    [rule] = client.get("/_mock/faults", headers=KEY).json["faults"]
+    assert (rule["seen"], rule["fired"]) == (3, 0)
+    assert _replays(app) == 0

@@ -7,9 +7,9 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pytest
+import requests
 
 from mock_affise import pytest_plugin
 
@@ -35,10 +35,6 @@ def in_thread(monkeypatch):
     """Make the inner run start a server of its own, whatever this session runs against."""
     monkeypatch.delenv(pytest_plugin.URL_VARIABLE, raising=False)
     monkeypatch.delenv(pytest_plugin.TOKEN_VARIABLE, raising=False)
-
-
-def mock_threads() -> set[str]:
-    return {t.name for t in threading.enumerate() if t.name.startswith("mock-affise-")}
 
 
 def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -74,7 +70,8 @@ def test_a_suite_gets_a_live_server_and_a_fresh_tenant_per_test(pytester, in_thr
         affiliates:
           - {id: 7, name: Solo, email: solo@example.com, login: solo, status: active}
     """))
-    pytester.makepyfile(test_inner="""
+    served_at = pytester.path / "url.txt"
+    pytester.makepyfile(test_inner=f"""
         import pytest
 
         SEEN = []
@@ -82,6 +79,8 @@ def test_a_suite_gets_a_live_server_and_a_fresh_tenant_per_test(pytester, in_thr
         def test_server(mock_affise_server):
             assert mock_affise_server.app is not None
             assert mock_affise_server.url.startswith("http://127.0.0.1:")
+            with open({str(served_at)!r}, "w") as out:
+                out.write(mock_affise_server.url)
 
         @pytest.mark.parametrize("run", [1, 2])
         def test_default_document_and_isolation(affise, run):
@@ -91,14 +90,14 @@ def test_a_suite_gets_a_live_server_and_a_fresh_tenant_per_test(pytester, in_thr
             assert affise.delete("/3.1/payments/delete/2925").json()["result"] is True
 
         def test_settings_reach_the_in_thread_server(affise):
-            assert affise.control("GET", "/config")["config"] == {"generation_delay_seconds": 60}
+            assert affise.control("GET", "/config")["config"] == {{"generation_delay_seconds": 60}}
 
         @pytest.mark.affise_fixture("data/solo.yaml")
         def test_marker_path_is_relative_to_the_test_file(affise):
-            assert affise.clock() == {"now": "2024-03-01 00:00:00", "frozen": True}
+            assert affise.clock() == {{"now": "2024-03-01 00:00:00", "frozen": True}}
             assert list(affise.affiliate_keys) == [7]
 
-        @pytest.mark.affise_fixture({"now": "2030-01-01 00:00:00"})
+        @pytest.mark.affise_fixture({{"now": "2030-01-01 00:00:00"}})
         class TestMarkedClass:
             def test_class_marker(self, affise):
                 assert affise.clock()["now"] == "2030-01-01 00:00:00"
@@ -106,17 +105,18 @@ def test_a_suite_gets_a_live_server_and_a_fresh_tenant_per_test(pytester, in_thr
         class TestOverride:
             @pytest.fixture
             def affise_fixture_document(self):
-                return {"now": "2025-05-05 05:05:05"}
+                return {{"now": "2025-05-05 05:05:05"}}
 
             def test_fixture_override(self, affise):
                 assert affise.clock()["now"] == "2025-05-05 05:05:05"
     """)
-    before = mock_threads()
 
     result = run_inner(pytester)
 
     result.assert_outcomes(passed=7)
-    assert mock_threads() == before  # the inner session's server thread is gone
+    # The inner session's server stopped with it: its address answers no more.
+    with pytest.raises(requests.ConnectionError):
+        requests.get(served_at.read_text() + "/_mock/health", timeout=5)
 
 
 def test_mock_affise_url_points_the_fixtures_at_an_external_server(
@@ -142,12 +142,10 @@ def test_mock_affise_url_points_the_fixtures_at_an_external_server(
                 out.write(affise.admin_key + "\\n")
             assert False, "fails on purpose"
     """)
-    before = mock_threads()
 
     result = run_inner(pytester)
 
-    result.assert_outcomes(passed=1, failed=1)
-    assert mock_threads() == before  # no server thread was started
+    result.assert_outcomes(passed=1, failed=1)  # the first: no server of its own started
     inner_keys = keys.read_text().split()
     listed = mock_affise_server.control("GET", "/_mock/tenants")["tenants"]
     assert len(inner_keys) == 2

@@ -7,10 +7,14 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mock_affise.db import Database
+from mock_affise.fixtures import FixtureSchema, create_tenant, export_tenant, validate
+from mock_affise.models import Tenant
 from mock_affise.strategies import (
     ENCODINGS,
     bulk_delete_params,
     encode,
+    fixture_documents,
     generate_params,
     invalid_params,
 )
@@ -74,3 +78,22 @@ def test_invalid_parameters_are_refused_with_a_400_in_the_envelope(client, case,
     assert (status, ok) == (400, False)
     if message is not None:
         assert answered == message
+
+
+@settings(max_examples=25, deadline=None)
+@given(document=fixture_documents())
+def test_every_drawn_fixture_document_validates_and_round_trips_load_export(document):
+    validate(document)
+    database = Database("sqlite://")
+    try:
+        database.create_schema()
+        with database.transaction(write=True) as session:
+            made = create_tenant(session, document)
+            exported = export_tenant(session, session.get(Tenant, made["tenant"]))
+    finally:
+        database.dispose()
+
+    assert FixtureSchema().dump(validate(exported)) == exported
+    assert len(exported["conversions"]) == len(document["conversions"])
+    assert {p["id"]: sorted(p["cpa_actions"]) for p in exported["payments"]} == \
+        {p["id"]: sorted(p.get("cpa_actions", [])) for p in document.get("payments", [])}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from ..openapi import openapi_document
-from .wire import json_response
+from ..api.wire import json_response
+from .document import openapi_document
 
 blueprint = Blueprint("docs", __name__)
 

@@ -1,0 +1,13 @@
+"""The /_mock control plane: tenants, state, clock, journal, faults and config, one module each.
+
+A view parses its body or query with a schema (control.schemas), calls one harness service and
+renders the answer.
+"""
+
+from __future__ import annotations
+
+from . import clock, config, faults, journal, state, tenants
+from .base import TOKEN_HEADER, blueprint
+
+__all__ = ["TOKEN_HEADER", "blueprint", "clock", "config", "faults", "journal", "state",
+           "tenants"]

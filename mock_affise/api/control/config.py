@@ -1,0 +1,23 @@
+"""Control views of a tenant's settings."""
+
+from __future__ import annotations
+
+from ...harness.config import set_generation_delay, tenant_config
+from .base import body, control, route, settings
+from .schemas import ConfigChange, parse
+
+
+@route("/config", ["GET"])
+@control()
+def get_config(session, tenant):
+    """Return the tenant's settings."""
+    return {"status": 1, "config": tenant_config(tenant, settings()["GENERATION_DELAY"])}
+
+
+@route("/config", ["POST"])
+@control(write=True)
+def set_config(session, tenant):
+    """Change the tenant's settings: {"generation_delay_seconds": 120}."""
+    change = parse(ConfigChange(), body())
+    set_generation_delay(tenant, change["generation_delay_seconds"])
+    return {"status": 1, "config": tenant_config(tenant, settings()["GENERATION_DELAY"])}

@@ -1,0 +1,55 @@
+"""Control views of tenants: make, list, drop, and a tenant's keys."""
+
+from __future__ import annotations
+
+from flask import request
+
+from ...config import default_fixture_path
+from ...db import lock_tenant
+from ...errors import NotFound
+from ...fixtures import FixtureError, read_document
+from ...harness import tenants
+from ..endpoint import database
+from ..wire import json_response
+from .base import blueprint, control, fixture_body, fixture_error, pagination, route, settings
+from .schemas import PageQuery, parse
+
+
+@blueprint.post("/tenants")
+def create_tenant():
+    """Make a new isolated tenant from the body's fixture document (the default when empty)."""
+    document = fixture_body() or read_document(settings().get("FIXTURES") or default_fixture_path())
+    with database().transaction(write=True) as session:
+        try:
+            made = tenants.new_tenant(session, document, settings()["MAX_TENANTS"])
+        except FixtureError as exc:
+            raise fixture_error(exc) from exc
+    return json_response({"status": 1, **made})
+
+
+@blueprint.get("/tenants")
+def list_tenants():
+    """List the tenants with their admin keys, a page at a time."""
+    query = parse(PageQuery(), request.args.to_dict())
+    with database().transaction() as session:
+        page = tenants.page_of_tenants(session, query["page"], query["limit"])
+    return json_response({"status": 1, "tenants": page.items, "pagination": pagination(page)})
+
+
+@blueprint.delete("/tenants/<int:tenant_id>")
+def delete_tenant(tenant_id: int):
+    """Drop a tenant and everything it holds."""
+    with database().transaction(write=True) as session:
+        lock_tenant(session, tenant_id)
+        try:
+            tenants.delete_tenant(session, tenant_id)
+        except NotFound as exc:
+            raise NotFound("Tenant not found") from exc
+    return json_response({"status": 1, "result": True})
+
+
+@route("/keys", ["GET"])
+@control()
+def keys(session, tenant):
+    """Return the tenant's id and API keys."""
+    return {"status": 1, **tenants.keys_of(session, tenant.id)}

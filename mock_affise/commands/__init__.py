@@ -1,0 +1,43 @@
+"""The mock-affise command's subcommands, one module each; mock_affise.cli declares the flags.
+
+Each command takes the parsed flags and the environment, gets its settings from
+mock_affise.config (the one precedence engine) and returns an exit status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # a fixture or the database cannot be used
+EXIT_USAGE = 2  # a bad option (argparse uses 2 as well)
+
+
+class UsageError(Exception):
+    """An option, from a flag or the environment, cannot be used as given."""
+
+
+def parsed(raw: str, source: str, parse: Callable[[str], Any]) -> Any:
+    """Parse raw, or raise UsageError naming where it came from."""
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise UsageError(f"{source}: {exc}") from None
+
+
+def shown(url: str) -> str:
+    """Render a database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cannot_use(url: str, error: Exception) -> str:
+    """Say in one line why the database at url cannot be used."""
+    if isinstance(error, ModuleNotFoundError):
+        return (f"cannot use {shown(url)}: its driver ({error.name}) is not installed; for "
+                "PostgreSQL install mock-affise[postgres] and write the URL as "
+                "postgresql+psycopg://...")
+    reason = " ".join(str(getattr(error, "orig", None) or error).split())
+    return f"cannot use {shown(url)}: {reason}"

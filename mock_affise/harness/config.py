@@ -1,0 +1,23 @@
+"""Per-tenant settings of the mock (GET/POST /_mock/config)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import Tenant
+
+
+def generation_delay(tenant: Tenant, default: int) -> int:
+    """Return the seconds a generation takes on the tenant clock: its own, else the server's."""
+    value = (tenant.settings or {}).get("generation_delay_seconds")
+    return int(default if value is None else value)
+
+
+def tenant_config(tenant: Tenant, default_delay: int) -> dict[str, Any]:
+    """Render the tenant's settings as GET /_mock/config answers them."""
+    return {"generation_delay_seconds": generation_delay(tenant, default_delay)}
+
+
+def set_generation_delay(tenant: Tenant, seconds: int) -> None:
+    """Keep the tenant's own generation delay (a reset forgets it)."""
+    tenant.settings = {**(tenant.settings or {}), "generation_delay_seconds": seconds}
