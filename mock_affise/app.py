@@ -57,8 +57,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.url_map.converters["int"] = IdConverter
     db = Database(settings["DATABASE_URL"])
-    state = MockState(settings, db, Journal(db, settings["JOURNAL_SIZE"]),
-                      AnswerCache(settings["READ_CACHE_BYTES"]))
+    journal = Journal(db, settings["JOURNAL_SIZE"], settings["JOURNAL_VALUE_BYTES"],
+                      settings["JOURNAL_BODY_BYTES"])
+    state = MockState(settings, db, journal, AnswerCache(settings["READ_CACHE_BYTES"]))
     app.extensions["mock_affise"] = state
     prepare_database(db, settings)
     register_blueprints(app)

@@ -99,6 +99,10 @@ _SETTINGS: dict[str, tuple[Any, Parser]] = {
     "GENERATION_DELAY": (0, _typed(int)),
     "CONTROL_TOKEN": (None, _token),
     "JOURNAL_SIZE": (1000, _typed(int)),
+    "JOURNAL_VALUE_BYTES": (16 * 1024, _typed(int)),
+    "JOURNAL_BODY_BYTES": (128 * 1024, _typed(int)),
+    "JOURNAL_LIMIT": (100, _typed(int)),
+    "JOURNAL_MAX_LIMIT": (1000, _typed(int)),
     "READ_CACHE_BYTES": (32 * 1024 * 1024, _typed(int)),
     "SEED": (True, _boolean),
     # Flood limits of the control plane: past them a create answers 409 naming the setting.
@@ -181,6 +185,12 @@ def _check_ranges(settings: Mapping[str, Any]) -> None:
         raise ConfigError("MAX_BODY_BYTES: must be a positive number of bytes")
     if settings["JOURNAL_SIZE"] is not None and settings["JOURNAL_SIZE"] <= 0:
         raise ConfigError("JOURNAL_SIZE: must be a positive number of entries")
+    for name in ("JOURNAL_VALUE_BYTES", "JOURNAL_BODY_BYTES", "JOURNAL_LIMIT",
+                 "JOURNAL_MAX_LIMIT"):
+        if settings[name] is not None and settings[name] <= 0:
+            raise ConfigError(f"{name}: must be a positive number")
+    if settings["JOURNAL_LIMIT"] > settings["JOURNAL_MAX_LIMIT"]:
+        raise ConfigError("JOURNAL_LIMIT: must not be above JOURNAL_MAX_LIMIT")
     if settings["READ_CACHE_BYTES"] is not None and settings["READ_CACHE_BYTES"] < 0:
         raise ConfigError("READ_CACHE_BYTES: must be zero (no cache) or a number of bytes")
     for name in ("MAX_TENANTS", "MAX_SNAPSHOTS", "MAX_FAULT_RULES"):

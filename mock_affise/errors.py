@@ -88,6 +88,15 @@ class PayloadTooLarge(AffiseError):
     message = "Request Entity Too Large"
 
 
+class NotEmulated(AffiseError):
+    """A known Affise operation the mock does not serve (501, not Page Not Found)."""
+
+    status_code = 501
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(f"mock-affise does not emulate {method} {path}")
+
+
 class LimitReached(AffiseError):
     """A flood limit of the mock (not Affise's): the message names the limit and its setting."""
 
@@ -146,3 +155,13 @@ class NotEnoughPaidConversions(BadRequest):
             f"The affiliate {name} ({affiliate_id}) has {plain(available)} {currency} of paid "
             f"conversions, less than {plain(wanted)} {currency}"
         )
+
+
+class KeysTaken(AffiseError):
+    """A restore would hand out API keys another tenant has taken since (a mock-only 409)."""
+
+    status_code = 409
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        super().__init__("API keys taken by another tenant: " + ", ".join(keys))

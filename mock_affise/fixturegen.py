@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from .fixtures.schema import AFFILIATE_STATUSES, CONVERSION_STATUSES
+from .billing.rules import CONVERSION_STATUSES, PARTNER_STATUSES, choose_bindings, format_pay_acc
 
 NOW = datetime(2024, 6, 15, 12, 0, 0)
 HISTORY_SECONDS = 182 * 86400  # conversions fall in the six months before now
@@ -211,7 +211,7 @@ def _affiliates(rng: random.Random, count: int, chosen: Sequence[CurrencySpec],
     managers = [m["id"] for m in document["managers"]]
     offer_ids = [o["id"] for o in document["offers"]]
     offer_weights = [rng.paretovariate(1.5) for _ in offer_ids]  # a few offers carry most
-    statuses = rng.choices(AFFILIATE_STATUSES, weights=AFFILIATE_STATUS_WEIGHTS, k=count)
+    statuses = rng.choices(PARTNER_STATUSES, weights=AFFILIATE_STATUS_WEIGHTS, k=count)
     keys = {m["api_key"] for m in document["managers"]}
     systems = document["payment_systems"]
     rows, profiles = [], []
@@ -355,7 +355,6 @@ def _invoices(rng: random.Random, count: int, approved: dict[tuple, list],
     Each invoice takes all the affiliate's approved conversions in that currency and month
     (whole closed months only), paid through the binding generation would pick.
     """
-    from .fixtures.seed import format_pay_acc
 
     by_id = {s["id"]: s for s in systems}
     candidates = []
@@ -394,7 +393,6 @@ def _invoices(rng: random.Random, count: int, approved: dict[tuple, list],
 
 
 def _billing_binding(bindings: list[dict[str, Any]], currency: str) -> dict[str, Any] | None:
-    """Return the binding generation would use: the active one, else the lowest id."""
-    matching = [b for b in bindings if b["currency"] == currency]
-    active = [b for b in matching if b["active"]]
-    return (active or matching or [None])[0]
+    """Return the binding generation would use (rules.choose_bindings)."""
+    return choose_bindings(bindings, key=lambda b: b["currency"],
+                           active=lambda b: b["active"]).get(currency)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Float, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .money import Money
+from .money_column import Money
 
 # Every integer column is 64-bit: the API takes ids of up to 18 digits, and PostgreSQL's INTEGER
 # is 32-bit (an out-of-range id there was a 500). SQLite's INTEGER already is 64-bit, and an

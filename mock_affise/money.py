@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import BigInteger
-from sqlalchemy.types import TypeDecorator
-
 from .numbers import is_decimal
 
 PLACES = 8
@@ -64,18 +61,11 @@ def number(value: Decimal) -> int | float:
     return float(value)
 
 
-class Money(TypeDecorator):
-    """A Decimal column stored as a BIGINT count of 1e-8 units: exact on every engine."""
+def to_units(value: Decimal) -> int:
+    """Return an amount as the integer count of 1e-8 units it is stored as."""
+    return int(Decimal(value) * SCALE)
 
-    impl = BigInteger
-    cache_ok = True
 
-    def process_bind_param(self, value, dialect):  # noqa: D102
-        if value is None:
-            return None
-        return int(Decimal(value) * SCALE)
-
-    def process_result_value(self, value, dialect):  # noqa: D102
-        if value is None:
-            return None
-        return Decimal(int(value)).scaleb(-PLACES)
+def from_units(units: int) -> Decimal:
+    """Return the amount a stored count of 1e-8 units stands for."""
+    return Decimal(int(units)).scaleb(-PLACES)

@@ -20,8 +20,15 @@ def test_defaults_apply_when_nothing_is_set():
         "GENERATION_DELAY": 0,
         "CONTROL_TOKEN": None,
         "JOURNAL_SIZE": 1000,
+        "JOURNAL_VALUE_BYTES": 16 * 1024,
+        "JOURNAL_BODY_BYTES": 128 * 1024,
+        "JOURNAL_LIMIT": 100,
+        "JOURNAL_MAX_LIMIT": 1000,
         "READ_CACHE_BYTES": 32 * 1024 * 1024,
         "SEED": True,
+        "MAX_TENANTS": 1000,
+        "MAX_SNAPSHOTS": 100,
+        "MAX_FAULT_RULES": 100,
     }
 
 
@@ -34,8 +41,15 @@ def test_environment_overrides_the_defaults_with_typed_values():
         "MOCK_AFFISE_GENERATION_DELAY": "120",
         "MOCK_AFFISE_CONTROL_TOKEN": "s3cret",
         "MOCK_AFFISE_JOURNAL_SIZE": "50",
+        "MOCK_AFFISE_JOURNAL_VALUE_BYTES": "100",
+        "MOCK_AFFISE_JOURNAL_BODY_BYTES": "1000",
+        "MOCK_AFFISE_JOURNAL_LIMIT": "10",
+        "MOCK_AFFISE_JOURNAL_MAX_LIMIT": "20",
         "MOCK_AFFISE_READ_CACHE_BYTES": "0",
         "MOCK_AFFISE_SEED": "off",
+        "MOCK_AFFISE_MAX_TENANTS": "7",
+        "MOCK_AFFISE_MAX_SNAPSHOTS": "8",
+        "MOCK_AFFISE_MAX_FAULT_RULES": "9",
     }
 
     settings = load_settings(environ=environ)
@@ -48,8 +62,15 @@ def test_environment_overrides_the_defaults_with_typed_values():
         "GENERATION_DELAY": 120,
         "CONTROL_TOKEN": "s3cret",
         "JOURNAL_SIZE": 50,
+        "JOURNAL_VALUE_BYTES": 100,
+        "JOURNAL_BODY_BYTES": 1000,
+        "JOURNAL_LIMIT": 10,
+        "JOURNAL_MAX_LIMIT": 20,
         "READ_CACHE_BYTES": 0,
         "SEED": False,
+        "MAX_TENANTS": 7,
+        "MAX_SNAPSHOTS": 8,
+        "MAX_FAULT_RULES": 9,
     }
 
 

@@ -16,6 +16,7 @@ import orjson
 from flask import Request, Response, current_app, request
 from sqlalchemy.orm import Session
 
+from ..billing.reports import GenerationRefused
 from ..callers import Caller, Principal, find_caller
 from ..clock import tenant_now
 from ..db import Database, driver_connection, lock_tenant
@@ -46,8 +47,6 @@ class Call:
     now: datetime
     strict: bool
     settings: dict[str, Any]
-    # Work to do in a fresh transaction if this call fails (its own was rolled back).
-    on_failure: list[Callable[[Session, Tenant, AffiseError], None]] = field(default_factory=list)
     schema: type[Params] = Params  # what the endpoint declared it reads (see endpoint)
 
     def load(self) -> dict[str, Any]:
@@ -201,11 +200,9 @@ def endpoint(roles: frozenset[str], write: bool = False,
                 if principal is None:
                     raise  # no key, or nobody's: there is no tenant to journal for
                 outcome.fail(error)
-                if outcome.call is not None and outcome.call.on_failure:
+                if isinstance(error, GenerationRefused):  # its transaction was rolled back
                     with db.transaction(write=True) as session:
-                        locked = lock_tenant(session, principal.tenant_id)
-                        for hook in outcome.call.on_failure:
-                            hook(session, locked, error)
+                        error.report.keep(session, lock_tenant(session, principal.tenant_id))
             except Exception:
                 log.exception("unhandled error on %s %s", request.method, request.path)
                 if principal is None:
@@ -234,6 +231,6 @@ def _journal_entry(outcome: _Outcome, action: dict | None) -> journal.Entry:
     fault = None
     if action:
         fault = next(name for name in ("status", "drop_after_commit", "delay_ms") if name in action)
-    return journal.entry(request.method, request.path, outcome.params or dict(request.args),
-                         outcome.status, outcome.body, outcome.effects, fault,
-                         outcome.payload())
+    return current_app.extensions["mock_affise"].journal.entry(
+        request.method, request.path, outcome.params or dict(request.args), outcome.status,
+        outcome.body, outcome.effects, fault, outcome.payload())

@@ -8,6 +8,7 @@ from flask import Blueprint
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, post_load
 
+from ..billing.rules import PARTNER_STATUSES
 from ..clock import format_timestamp
 from ..models import Manager
 from ..money import number, plain
@@ -92,7 +93,7 @@ class PartnerFields(Params):
     contact_person = Text()
     ref_percent = Money()
     notes = Text()
-    status = Choice(list(partners.PARTNER_STATUSES))
+    status = Choice(list(PARTNER_STATUSES))
     manager_id = Text()
     ref = Int(minimum=0)
     payment_systems = Bindings()
@@ -135,7 +136,7 @@ class PartnerListParams(Params):
     limit = Int(minimum=1, maximum=500, load_default=50)
     page = Int(minimum=1, maximum=1_000_000_000, load_default=1)  # offset fits 64 bits
     updated_at = Day()
-    status = Choice(list(partners.PARTNER_STATUSES))
+    status = Choice(list(PARTNER_STATUSES))
     search = Text()
     manager = ListOf(Text())
     field = fields.Raw()  # custom-field filter: accepted, ignored (the mock keeps no custom fields)
@@ -179,7 +180,8 @@ def render_partner(partner: Partner) -> dict[str, Any]:
         "created_at": format_timestamp(a.created_at),
         "updated_at": format_timestamp(a.updated_at),
         "email": a.email,
-        "login": a.login,
+        # Always a string: the PHP SDK's typed DTO refuses null (a seeded login may be none).
+        "login": a.login if a.login is not None else partners.login_from_email(a.email),
         "contactPerson": a.contact_person,
         "ref_percent": None if a.ref_percent is None else plain(a.ref_percent),
         "name": a.name,
@@ -212,12 +214,23 @@ def render_partner(partner: Partner) -> dict[str, Any]:
         "updated_by": None,
         "tipalti_payee_id": None,
         "tipalti_status": None,
-        "ref": None if a.ref is None else str(a.ref),
+        # The main affiliate's id as a string, "0" for none, as Affise answers and the PHP SDK
+        # (whose DTO refuses null) expects.
+        "ref": str(a.ref or 0),
         # An object, never []: the Go SDK reads sub_accounts into a map.
         "sub_accounts": {"1": {"value": "", "except": 0}, "2": {"value": "", "except": 0}},
         "tags": [],
         "lang": "en",
     }
+
+
+def render_one(partner: Partner) -> dict[str, Any]:
+    """Render the answer of a single-partner route: the partner, and its id beside it.
+
+    Affise's schema and both official SDKs' recorded answers carry the top-level id (the PHP
+    SDK warns without it).
+    """
+    return {"status": 1, "partner": render_partner(partner), "id": partner.affiliate.id}
 
 
 # ----------------------------------------------------------------------------- routes
@@ -245,7 +258,7 @@ def partner_get(call: Call, partner_id: int) -> dict[str, Any]:
     """Show one partner."""
     call.load()
     partner = partners.get_partner(call.session, call.tenant.id, call.now, partner_id)
-    return {"status": 1, "partner": render_partner(partner)}
+    return render_one(partner)
 
 
 @blueprint.post("/3.0/admin/partner")
@@ -254,7 +267,7 @@ def partner_create(call: Call) -> dict[str, Any]:
     """Add a partner."""
     params = call.load()
     partner = partners.create_partner(call.session, call.tenant, call.now, params)
-    return {"status": 1, "partner": render_partner(partner)}
+    return render_one(partner)
 
 
 @blueprint.post("/3.0/admin/partner/<int:partner_id>")
@@ -263,4 +276,4 @@ def partner_edit(call: Call, partner_id: int) -> dict[str, Any]:
     """Edit a partner, its payment systems included."""
     params = call.load()
     partner = partners.edit_partner(call.session, call.tenant, call.now, partner_id, params)
-    return {"status": 1, "partner": render_partner(partner)}
+    return render_one(partner)

@@ -1,8 +1,11 @@
-"""The ten /3.1/payments operations: parse, call one billing service, render Affise's JSON."""
+"""The ten /3.1/payments operations: parse, call one billing service, render Affise's JSON.
+
+Views and schemas take the name of Affise's operation (listPayments -> list_payments,
+ListPaymentsParams); the services they call say invoice, as the billing domain does.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -10,12 +13,11 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import validates_schema
 
 from ..billing import changes, generation, invoices
+from ..billing import create_for_affiliate as creation
 from ..billing.invoices import Invoice
-from ..billing.reports import record_generation
 from ..billing.rules import INVOICE_STATUSES
 from ..clock import format_timestamp
 from ..countries import to_alpha2
-from ..errors import ValidationError
 from ..money import eight
 from .endpoint import ADMIN, Call, endpoint
 from .params import Day, Flag, Int, ListOf, Money, Params, Text
@@ -65,7 +67,7 @@ def _fail(field: str, problem: str) -> MarshmallowError:
     return MarshmallowError(f"{field}: {problem}")
 
 
-class ListPayments(Params):
+class ListPaymentsParams(Params):
     date_from = Day(required=True)
     date_to = Day(required=True)
     id = ListOf(Int(minimum=1))
@@ -90,28 +92,19 @@ class ListPayments(Params):
                 raise _fail(f"update_{side}_hour", f"needs update_{side}_date")
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day)
-
-
 @blueprint.get("/3.1/payments")
-@endpoint(ADMIN, params=ListPayments)
+@endpoint(ADMIN, params=ListPaymentsParams)
 def list_payments(call: Call):
     args = call.load()
-    updated_from = updated_to = None
-    if "update_from_date" in args:
-        updated_from = _midnight(args["update_from_date"]) + timedelta(
-            hours=args.get("update_from_hour", 0))
-    if "update_to_date" in args:
-        hours = args["update_to_hour"] + 1 if "update_to_hour" in args else 24
-        updated_to = _midnight(args["update_to_date"]) + timedelta(hours=hours)
-    where = invoices.PaymentFilter(
-        date_from=_midnight(args["date_from"]), date_to=_midnight(args["date_to"]),
+    where = invoices.InvoiceFilter(
+        date_from=args["date_from"], date_to=args["date_to"],
         ids=args.get("id", []), statuses=args.get("status", []),
         affiliate_ids=args.get("aid", []), manager_ids=args.get("manager_id", []),
         payment_systems=args.get("payment_system", []),
         payment_accounts=args.get("payment_account", []),
-        updated_from=updated_from, updated_to=updated_to)
+        update_from_date=args.get("update_from_date"),
+        update_from_hour=args.get("update_from_hour"),
+        update_to_date=args.get("update_to_date"), update_to_hour=args.get("update_to_hour"))
     page, total = invoices.list_invoices(call.session, call.tenant.id, where, args["page"],
                                          args["limit"], call.now)
     return {"status": 1, "payments": [render_payment(i) for i in page],
@@ -125,7 +118,7 @@ def get_payment(call: Call, payment_id: int):
     return {"status": 1, "payment": render_payment(invoice)}
 
 
-class UpdatePayment(Params):
+class UpdatePaymentParams(Params):
     payment_account = Text()
     status = Int(choices=INVOICE_STATUSES)
     comment = Text()
@@ -138,15 +131,15 @@ class UpdatePayment(Params):
 
 
 @blueprint.post("/3.1/payments/<int:payment_id>")
-@endpoint(ADMIN, write=True, params=UpdatePayment)
+@endpoint(ADMIN, write=True, params=UpdatePaymentParams)
 def update_payment(call: Call, payment_id: int):
     args = call.load()
-    changes.update_payment(call.session, call.tenant, call.now, payment_id,
-                           changes.PaymentUpdate(**args))
+    changes.update_invoice(call.session, call.tenant, call.now, payment_id,
+                           changes.InvoiceUpdate(**args))
     return RESULT_TRUE
 
 
-class CreateForAffiliate(Params):
+class CreateForAffiliateParams(Params):
     aid = Int(required=True, minimum=1)
     sum = Money(required=True)
     currency = Int(required=True, minimum=1)
@@ -159,26 +152,13 @@ class CreateForAffiliate(Params):
 
 
 @blueprint.post("/3.1/payments/create-for-affiliate")
-@endpoint(ADMIN, write=True, params=CreateForAffiliate)
+@endpoint(ADMIN, write=True, params=CreateForAffiliateParams)
 def create_for_affiliate(call: Call):
     args = call.load()
-    _report_failure(call, "create-for-affiliate", args)
-    made = generation.create_for_affiliate(call.session, call.tenant, call.now, args["aid"],
-                                           args["sum"], args["currency"], args["note"],
-                                           delay=call.generation_delay)
-    record_generation(call.session, call.tenant, call.now, "create-for-affiliate", args, made)
+    creation.create_invoice_for_affiliate(call.session, call.tenant, call.now,
+                                          creation.CreateForAffiliate(**args),
+                                          delay=call.generation_delay)
     return {"status": 1, "message": GENERATING}
-
-
-def _report_failure(call: Call, operation: str, args: dict[str, Any]) -> None:
-    """Keep a report of a refused generation too: the caller's transaction is rolled back."""
-
-    def record(session, tenant, error) -> None:
-        failed = getattr(error, "generation", None) or generation.Generation(
-            skipped=[generation.Skip(args.get("aid"), None, error.message)])
-        record_generation(session, tenant, call.now, operation, args, failed)
-
-    call.on_failure.append(record)
 
 
 class Countries(Text):
@@ -189,7 +169,7 @@ class Countries(Text):
             raise MarshmallowError(str(exc)) from exc
 
 
-class Generate(Params):
+class GeneratePaymentsParams(Params):
     date = Day()
     date_from = Day()
     date_to = Day()
@@ -211,32 +191,15 @@ class Generate(Params):
 
 
 @blueprint.post("/3.1/payments/generate")
-@endpoint(ADMIN, write=True, params=Generate)
-def generate(call: Call):
+@endpoint(ADMIN, write=True, params=GeneratePaymentsParams)
+def generate_payments(call: Call):
     args = call.load()
-    end_day = args.get("date") or args.get("date_to") or call.now.date()
-    scope = generation.Scope(
-        end=_midnight(end_day) + timedelta(days=1),
-        affiliate_ids=[args["aid"]] if "aid" in args else args.get("include_aids"),
-        exclude_affiliate_ids=args.get("exclude_aids", []),
-        offer_ids=args.get("offer_ids", []), advertiser_ids=args.get("advertiser_ids", []),
-        currencies=[code.upper() for code in args.get("currencies", [])],
-        countries=args.get("countries", []))
-    if args["by_last_invoice"] and not args["by_last_unpaid_conversion"]:
-        scope.since_last_invoice = True
-    elif not args["by_last_unpaid_conversion"] and "date_from" in args:
-        if args["date_from"] > end_day:
-            raise ValidationError("date_from",
-                                  f"must not be after the end date {end_day.isoformat()}")
-        scope.start = _midnight(args["date_from"])
-    _report_failure(call, "generate", args)
-    made = generation.generate(call.session, call.tenant, call.now, scope, args["note"],
-                               single_affiliate=args.get("aid"), delay=call.generation_delay)
-    record_generation(call.session, call.tenant, call.now, "generate", args, made)
+    generation.generate_invoices(call.session, call.tenant, call.now,
+                                 generation.GenerateInvoices(**args), delay=call.generation_delay)
     return {"status": 1, "message": GENERATING}
 
 
-class AddCorrection(Params):
+class AddCorrectionParams(Params):
     revenue = Money(required=True)
     comment = Text(required=True)
 
@@ -247,7 +210,7 @@ class AddCorrection(Params):
 
 
 @blueprint.post("/3.1/payments/<int:payment_id>/add-correction")
-@endpoint(ADMIN, write=True, params=AddCorrection)
+@endpoint(ADMIN, write=True, params=AddCorrectionParams)
 def add_correction(call: Call, payment_id: int):
     args = call.load()
     changes.add_correction(call.session, call.tenant, call.now, payment_id, args["revenue"],
@@ -265,11 +228,11 @@ def delete_correction(call: Call, correction_id: int):
 @blueprint.delete("/3.1/payments/delete/<int:payment_id>")
 @endpoint(ADMIN, write=True)
 def delete_payment(call: Call, payment_id: int):
-    changes.delete_payment(call.session, call.tenant, call.now, payment_id)
+    changes.delete_invoice(call.session, call.tenant, call.now, payment_id)
     return RESULT_TRUE
 
 
-class BulkDelete(Params):
+class BulkDeletePaymentsParams(Params):
     ids = ListOf(Int(minimum=1), required=True)
 
     @validates_schema
@@ -279,14 +242,14 @@ class BulkDelete(Params):
 
 
 @blueprint.post("/3.1/payments/bulk-delete")
-@endpoint(ADMIN, write=True, params=BulkDelete)
-def bulk_delete(call: Call):
+@endpoint(ADMIN, write=True, params=BulkDeletePaymentsParams)
+def bulk_delete_payments(call: Call):
     args = call.load()
-    result = changes.bulk_delete(call.session, call.tenant, call.now, args["ids"])
+    result = changes.bulk_delete_invoices(call.session, call.tenant, call.now, args["ids"])
     return {"status": 1, "result": {str(k): v for k, v in result.items()}}
 
 
-class RemoveConversions(Params):
+class RemoveConversionsParams(Params):
     conversion_ids = ListOf(Text())
     offer_ids = ListOf(Int(minimum=1))
 
@@ -297,7 +260,7 @@ class RemoveConversions(Params):
 
 
 @blueprint.post("/3.1/payments/<int:invoice_id>/conversions/delete")
-@endpoint(ADMIN, write=True, params=RemoveConversions)
+@endpoint(ADMIN, write=True, params=RemoveConversionsParams)
 def remove_conversions(call: Call, invoice_id: int):
     args = call.load()
     changes.remove_conversions(call.session, call.tenant, call.now, invoice_id,

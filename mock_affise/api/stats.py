@@ -3,13 +3,12 @@ affiliate's own GET /3.0/balance."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint
-from marshmallow import fields
+from marshmallow import fields, pre_load
 
-from ..billing.rules import STATUS_WORDS, payment_state
+from ..billing.rules import CONVERSION_STATUSES, PAYMENT_STATES, STATUS_WORDS, payment_state
 from ..clock import format_timestamp
 from ..money import number
 from ..network import balances, conversions
@@ -43,13 +42,13 @@ class ConversionListParams(_ignored(_IGNORED_FILTERS)):
 
     always_strict = True
 
-    status = ListOf(Choice(["1", "2", "3", "5"]))
+    status = ListOf(Choice([str(code) for code in CONVERSION_STATUSES]))
     partner = ListOf(Int(minimum=1))
     offer = ListOf(Int(minimum=1))
     advertiser = ListOf(Text())
     country = ListOf(Text())
     currency = Text()
-    payment_status = Choice(list(conversions.PAYMENT_STATES))
+    payment_status = Choice(list(PAYMENT_STATES))
     date_from = Day()
     date_to = Day()
     update_from_date = Day()
@@ -62,6 +61,13 @@ class ConversionListParams(_ignored(_IGNORED_FILTERS)):
 
 class ConversionByIdParams(Params):
     id = NonBlank(required=True)
+    ID = fields.Raw()  # the official Go SDK sends the id as ID=
+
+    @pre_load
+    def _read_upper_id(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "ID" in data and "id" not in data:
+            data = {**data, "id": data["ID"]}
+        return {k: v for k, v in data.items() if k != "ID"}
 
 
 class ConversionEditParams(_ignored(("comment", "sum", "params",
@@ -74,16 +80,6 @@ class ConversionEditParams(_ignored(("comment", "sum", "params",
     currency = Text()
     revenue = Money()  # echoed back; the mock keeps no advertiser revenue
     all = Flag(load_default=False)
-
-
-def _update_bound(day: Any, hour: int | None, end: bool) -> datetime | None:
-    """Turn update_*_date (+ hour) into a timestamp bound: from its start, or to its end."""
-    if day is None:
-        return None
-    moment = datetime.combine(day, time(hour or 0))
-    if not end:
-        return moment
-    return moment + (timedelta(hours=1) if hour is not None else timedelta(days=1))
 
 
 def _shared(view: ConversionView) -> dict[str, Any]:
@@ -184,8 +180,8 @@ def conversion_list(call: Call) -> dict[str, Any]:
         advertiser_ids=p.get("advertiser"), countries=p.get("country"),
         currency=p.get("currency") or None, payment_status=p.get("payment_status"),
         date_from=p.get("date_from"), date_to=p.get("date_to"),
-        updated_from=_update_bound(p.get("update_from_date"), p.get("update_from_hour"), False),
-        updated_to=_update_bound(p.get("update_to_date"), p.get("update_to_hour"), True),
+        update_from_date=p.get("update_from_date"), update_from_hour=p.get("update_from_hour"),
+        update_to_date=p.get("update_to_date"), update_to_hour=p.get("update_to_hour"),
         page=p["page"], limit=p["limit"],
     )
     page = conversions.find_conversions(call.session, call.tenant.id, call.now, query)

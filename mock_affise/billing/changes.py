@@ -13,12 +13,13 @@ from ..effects import MAX_IDS, note
 from ..errors import NotFound, ValidationError
 from ..models import Conversion, Correction, Payment, Tenant
 from ..money import plain
-from .invoices import conversions_total, corrections_total, get_open_payment, visible
-from .rules import COMPLETED
+from .invoices import get_open_invoice, stored_revenue
+from .predicates import is_open, visible
+from .rules import revenue_allowed
 
 
 @dataclass
-class PaymentUpdate:
+class InvoiceUpdate:
     """The fields POST /3.1/payments/{id} may set; None leaves a field as it is."""
 
     payment_account: str | None = None
@@ -27,10 +28,10 @@ class PaymentUpdate:
     note: str | None = None
 
 
-def update_payment(session: Session, tenant: Tenant, now: datetime, payment_id: int,
-                   change: PaymentUpdate) -> Payment:
+def update_invoice(session: Session, tenant: Tenant, now: datetime, invoice_id: int,
+                   change: InvoiceUpdate) -> Payment:
     """Apply an update to an open invoice; setting status 2 completes (and freezes) it."""
-    payment = get_open_payment(session, tenant.id, payment_id, now)
+    payment = get_open_invoice(session, tenant.id, invoice_id, now)
     if change.payment_account is not None:
         payment.pay_acc = change.payment_account
     if change.status is not None:
@@ -40,33 +41,32 @@ def update_payment(session: Session, tenant: Tenant, now: datetime, payment_id: 
     if change.note is not None:
         payment.notes = change.note
     payment.updated_at = now
-    note(session, "changed", "payments", [payment_id])
+    note(session, "changed", "payments", [invoice_id])
     return payment
 
 
 def _refuse_negative(field: str, what: str, revenue: Decimal) -> None:
-    if revenue < 0:
+    if not revenue_allowed(revenue):
         raise ValidationError(field, f"{what} would make the payment's revenue negative "
                                      f"({plain(revenue)})")
 
 
-def add_correction(session: Session, tenant: Tenant, now: datetime, payment_id: int,
+def add_correction(session: Session, tenant: Tenant, now: datetime, invoice_id: int,
                    revenue: Decimal, comment: str) -> Correction:
     """Add a signed, non-zero amount to an open invoice, never taking its revenue below zero."""
-    payment = get_open_payment(session, tenant.id, payment_id, now)
+    payment = get_open_invoice(session, tenant.id, invoice_id, now)
     if revenue == 0:
         raise ValidationError("revenue", "must not be zero")
-    total = conversions_total(session, tenant.id, payment_id)
-    total += corrections_total(session, tenant.id, payment_id) + revenue
+    total = stored_revenue(session, tenant.id, invoice_id) + revenue
     _refuse_negative("revenue", "this correction", total)
     correction = Correction(tenant_id=tenant.id, id=tenant.next_correction_id,
-                            payment_id=payment_id, revenue=revenue, comment=comment,
+                            payment_id=invoice_id, revenue=revenue, comment=comment,
                             posted_date=now)
     tenant.next_correction_id += 1
     session.add(correction)
     payment.updated_at = now
     note(session, "created", "corrections", [correction.id])
-    note(session, "changed", "payments", [payment_id])
+    note(session, "changed", "payments", [invoice_id])
     return correction
 
 
@@ -76,9 +76,8 @@ def delete_correction(session: Session, tenant: Tenant, now: datetime,
     correction = session.get(Correction, (tenant.id, correction_id))
     if correction is None:
         raise NotFound()
-    payment = get_open_payment(session, tenant.id, correction.payment_id, now)
-    total = conversions_total(session, tenant.id, payment.id)
-    total += corrections_total(session, tenant.id, payment.id) - correction.revenue
+    payment = get_open_invoice(session, tenant.id, correction.payment_id, now)
+    total = stored_revenue(session, tenant.id, payment.id) - correction.revenue
     _refuse_negative("id", f"removing correction {correction_id}", total)
     session.delete(correction)
     payment.updated_at = now
@@ -86,67 +85,66 @@ def delete_correction(session: Session, tenant: Tenant, now: datetime,
     note(session, "changed", "payments", [payment.id])
 
 
-def _release(session: Session, tenant_id: int, payment_ids: list[int], now: datetime) -> None:
+def _release(session: Session, tenant_id: int, invoice_ids: list[int], now: datetime) -> None:
     """Delete invoices: their conversions become payable again, their corrections go."""
     note(session, "changed", "conversions", session.scalars(
         select(Conversion.id).where(Conversion.tenant_id == tenant_id,
-                                    Conversion.payment_id.in_(payment_ids)).limit(MAX_IDS)))
-    note(session, "deleted", "payments", payment_ids)
+                                    Conversion.payment_id.in_(invoice_ids)).limit(MAX_IDS)))
+    note(session, "deleted", "payments", invoice_ids)
     session.execute(
         update(Conversion)
-        .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(payment_ids))
+        .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(invoice_ids))
         .values(payment_id=None, updated_at=now)
         .execution_options(synchronize_session=False))
     session.execute(delete(Correction).where(
-        Correction.tenant_id == tenant_id, Correction.payment_id.in_(payment_ids)))
+        Correction.tenant_id == tenant_id, Correction.payment_id.in_(invoice_ids)))
     session.execute(delete(Payment).where(
-        Payment.tenant_id == tenant_id, Payment.id.in_(payment_ids)))
+        Payment.tenant_id == tenant_id, Payment.id.in_(invoice_ids)))
 
 
-def delete_payment(session: Session, tenant: Tenant, now: datetime, payment_id: int) -> None:
+def delete_invoice(session: Session, tenant: Tenant, now: datetime, invoice_id: int) -> None:
     """Delete an open invoice and release its conversions for a later generation."""
-    get_open_payment(session, tenant.id, payment_id, now)
-    _release(session, tenant.id, [payment_id], now)
+    get_open_invoice(session, tenant.id, invoice_id, now)
+    _release(session, tenant.id, [invoice_id], now)
 
 
-def bulk_delete(session: Session, tenant: Tenant, now: datetime,
-                payment_ids: list[int]) -> dict[int, bool]:
-    """Delete every open invoice of payment_ids; unknown and completed ones answer False."""
+def bulk_delete_invoices(session: Session, tenant: Tenant, now: datetime,
+                invoice_ids: list[int]) -> dict[int, bool]:
+    """Delete every open invoice of invoice_ids; unknown and completed ones answer False."""
     deletable = set(session.scalars(select(Payment.id).where(
-        Payment.tenant_id == tenant.id, Payment.id.in_(set(payment_ids)),
-        Payment.status != COMPLETED, visible(now))))
+        Payment.tenant_id == tenant.id, Payment.id.in_(set(invoice_ids)),
+        is_open(), visible(now))))
     if deletable:
         _release(session, tenant.id, sorted(deletable), now)
-    return {payment_id: payment_id in deletable for payment_id in payment_ids}
+    return {invoice_id: invoice_id in deletable for invoice_id in invoice_ids}
 
 
-def remove_conversions(session: Session, tenant: Tenant, now: datetime, payment_id: int,
+def remove_conversions(session: Session, tenant: Tenant, now: datetime, invoice_id: int,
                        conversion_ids: list[str], offer_ids: list[int]) -> int:
     """Take conversions (by id, or all of some offers) out of an open invoice; return how many."""
-    payment = get_open_payment(session, tenant.id, payment_id, now)
+    payment = get_open_invoice(session, tenant.id, invoice_id, now)
     tid = tenant.id
     if conversion_ids:
         inside = set(session.scalars(select(Conversion.id).where(
-            Conversion.tenant_id == tid, Conversion.payment_id == payment_id,
+            Conversion.tenant_id == tid, Conversion.payment_id == invoice_id,
             Conversion.id.in_(set(conversion_ids)))))
         missing = [c for c in conversion_ids if c not in inside]
         if missing:
             raise ValidationError("conversion_ids",
-                                  f"conversion {missing[0]} is not in payment {payment_id}")
+                                  f"conversion {missing[0]} is not in payment {invoice_id}")
     chosen = (Conversion.id.in_(set(conversion_ids)) if conversion_ids else None,
               Conversion.offer_id.in_(set(offer_ids)) if offer_ids else None)
     selected = [c for c in chosen if c is not None]
-    where = [Conversion.tenant_id == tid, Conversion.payment_id == payment_id, or_(*selected)]
+    where = [Conversion.tenant_id == tid, Conversion.payment_id == invoice_id, or_(*selected)]
     removed_total, removed = session.execute(
         select(func.sum(Conversion.payouts), func.count()).where(*where)).one()
     if removed:
-        remaining = conversions_total(session, tid, payment_id) - removed_total
-        remaining += corrections_total(session, tid, payment_id)
+        remaining = stored_revenue(session, tid, invoice_id) - removed_total
         _refuse_negative("conversion_ids" if conversion_ids else "offer_ids",
                          "removing these conversions", remaining)
         note(session, "changed", "conversions",
              session.scalars(select(Conversion.id).where(*where).limit(MAX_IDS)))
-        note(session, "changed", "payments", [payment_id])
+        note(session, "changed", "payments", [invoice_id])
         session.execute(update(Conversion).where(*where).values(payment_id=None, updated_at=now)
                         .execution_options(synchronize_session=False))
         payment.updated_at = now

@@ -1,54 +1,67 @@
-"""Making invoices: by date (generate) and by sum (create-for-affiliate), set-based."""
+"""POST /3.1/payments/generate (generatePayments): an invoice per (affiliate, currency), set-based."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, exists, func, insert, or_, select, type_coerce, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..clock import format_timestamp, parse_timestamp
-from ..effects import MAX_IDS, note
 from ..errors import (
     AffiseError,
     BelowMinimumPayment,
-    GenerationRunning,
     NoPaidConversions,
     NoPaymentSystem,
-    NotEnoughPaidConversions,
     ServerError,
     ValidationError,
 )
-from ..fixtures import format_pay_acc
-from ..models import (
-    Affiliate,
-    AffiliatePaymentSystem,
-    Conversion,
-    Currency,
-    Offer,
-    Payment,
-    PaymentSystem,
-    Tenant,
+from ..models import Affiliate, Conversion, Currency, Offer, Payment, Tenant
+from .making import (
+    NothingMade,
+    display_name,
+    ensure_idle,
+    finish,
+    new_payment,
+    payees,
+    reported,
+    rows_by_id,
 )
-from ..money import Money as MoneyType
-from .rules import WAITING, is_payable, threshold
+from .predicates import is_payable
+from .reports import Generation, Skip
+from .rules import Period, generation_period, threshold
 
-# Above this many ids, load a tenant's rows whole instead of binding a huge IN list.
-_IN_LIMIT = 500
+
+@dataclass
+class GenerateInvoices:
+    """The parameters of POST /3.1/payments/generate, parsed; None is absent."""
+
+    date: date | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    aid: int | None = None
+    note: str = ""
+    exclude_aids: list[int] | None = None
+    include_aids: list[int] | None = None
+    by_last_unpaid_conversion: bool = False
+    by_last_invoice: bool = False
+    offer_ids: list[int] | None = None
+    advertiser_ids: list[str] | None = None
+    currencies: list[str] | None = None
+    countries: list[str] | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        """Return the parameters as the call gave them, for its report."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass
 class Scope:
     """Which conversions a generation may bill: the period and the scope parameters."""
 
-    end: datetime  # exclusive: midnight after the period's last day
-    start: datetime | None = None  # inclusive
-    since_last_invoice: bool = False
+    period: Period
     affiliate_ids: list[int] | None = None
     exclude_affiliate_ids: list[int] = field(default_factory=list)
     offer_ids: list[int] = field(default_factory=list)
@@ -57,79 +70,34 @@ class Scope:
     countries: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Skip:
-    """An (affiliate, currency) that got no invoice, and Affise's reason text."""
+def generate_invoices(session: Session, tenant: Tenant, now: datetime,
+                      request: GenerateInvoices, delay: int = 0) -> Generation:
+    """Generate invoices as POST /3.1/payments/generate does, and keep the call's report.
 
-    affiliate_id: int
-    currency: str | None
-    reason: str
-
-
-@dataclass
-class Generation:
-    """What one generate or create-for-affiliate call made and skipped."""
-
-    made: list[int] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
-
-    def as_report(self) -> dict[str, Any]:
-        return {
-            "payments": self.made,
-            "skipped": [{"affiliate_id": s.affiliate_id, "currency": s.currency,
-                         "reason": s.reason} for s in self.skipped],
-        }
-
-
-def display_name(affiliate: Affiliate) -> str:
-    """The name Affise's messages show: the affiliate's name, else its login, else its email."""
-    return affiliate.name or affiliate.login or affiliate.email
-
-
-def _rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
-                ids: Iterable[Any]) -> list[Any]:
-    ids = set(ids)
-    query = select(model).where(model.tenant_id == tenant_id)
-    if len(ids) <= _IN_LIMIT:
-        query = query.where(column.in_(ids))
-    return [row for row in session.scalars(query) if getattr(row, column.key) in ids]
-
-
-@dataclass
-class _Payee:
-    """How an affiliate is paid in one currency."""
-
-    binding: AffiliatePaymentSystem
-    system: PaymentSystem
-
-    @property
-    def pay_acc(self) -> str:
-        return format_pay_acc({"fields": self.system.fields}, self.binding.fields)
-
-
-def payees(session: Session, tenant_id: int,
-           affiliate_ids: Iterable[int]) -> dict[tuple[int, str], _Payee]:
-    """Map (affiliate, currency) to its payment system: the active binding, else the lowest id."""
-    bindings = _rows_by_id(session, AffiliatePaymentSystem, tenant_id,
-                           AffiliatePaymentSystem.affiliate_id, affiliate_ids)
-    systems = {s.id: s for s in session.scalars(
-        select(PaymentSystem).where(PaymentSystem.tenant_id == tenant_id))}
-    chosen: dict[tuple[int, str], _Payee] = {}
-    for binding in sorted(bindings, key=lambda b: (not b.active, b.id)):
-        key = (binding.affiliate_id, binding.currency)
-        system = systems.get(binding.system_id)
-        if key not in chosen and system is not None:
-            chosen[key] = _Payee(binding, system)
-    return chosen
+    A refusal (GenerationRefused) carries the report of what was skipped and why.
+    """
+    period = generation_period(now.date(), request.date, request.date_to, request.date_from,
+                               request.by_last_invoice, request.by_last_unpaid_conversion)
+    scope = Scope(
+        period=period,
+        affiliate_ids=[request.aid] if request.aid is not None else request.include_aids,
+        exclude_affiliate_ids=request.exclude_aids or [],
+        offer_ids=request.offer_ids or [], advertiser_ids=request.advertiser_ids or [],
+        currencies=[code.upper() for code in request.currencies or []],
+        countries=request.countries or [])
+    return reported(session, tenant, now, "generate", request.parameters(), request.aid,
+                    lambda: _generate(session, tenant, now, scope, request.note,
+                                     single_affiliate=request.aid, delay=delay))
 
 
 def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
                       before_payment_id: int) -> list[ColumnElement[bool]]:
     """The conversions a generation bills; used for the totals and the update alike."""
-    conditions = [Conversion.tenant_id == tenant_id, is_payable(now), Conversion.created_at < scope.end]
-    if scope.start is not None:
-        conditions.append(Conversion.created_at >= scope.start)
-    if scope.since_last_invoice:
+    conditions = [Conversion.tenant_id == tenant_id, is_payable(now),
+                  Conversion.created_at < scope.period.end]
+    if scope.period.start is not None:
+        conditions.append(Conversion.created_at >= scope.period.start)
+    if scope.period.since_last_invoice:
         # "From the last invoice": nothing on or before the end of an earlier invoice's period
         # for the same affiliate and currency.
         earlier, currency = aliased(Payment), aliased(Currency)
@@ -156,53 +124,15 @@ def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
     return conditions
 
 
-def _ensure_idle(tenant: Tenant, now: datetime) -> None:
-    """Refuse a generation while a delayed one is still running on the tenant clock."""
-    until = (tenant.settings or {}).get("generation_running_until")
-    if until and parse_timestamp(until) > now:
-        raise GenerationRunning()
-
-
-def _finish(session: Session, tenant: Tenant, now: datetime, delay: int,
-            made: list[int]) -> None:
-    """Note what was made; with a delay, hide it until the clock passes the delay."""
-    if delay > 0:
-        ready = now + timedelta(seconds=delay)
-        tenant.settings = {**(tenant.settings or {}),
-                           "generation_running_until": format_timestamp(ready)}
-        if made:
-            session.execute(update(Payment).where(Payment.tenant_id == tenant.id,
-                                                  Payment.id.in_(made))
-                            .values(visible_at=ready).execution_options(synchronize_session=False))
-    if made:
-        note(session, "created", "payments", made)
-        note(session, "changed", "conversions", session.scalars(
-            select(Conversion.id).where(Conversion.tenant_id == tenant.id,
-                                        Conversion.payment_id.in_(made)).limit(MAX_IDS)))
-
-
-def _new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee: _Payee,
-                 now: datetime, note: str, period_end: datetime | None) -> dict[str, Any]:
-    payment_id = tenant.next_payment_id
-    tenant.next_payment_id += 1
-    return {
-        "tenant_id": tenant.id, "id": payment_id, "pid": affiliate.id,
-        "manager_id": affiliate.manager_id, "currency_id": currency.id, "status": WAITING,
-        "posted_date": now, "updated_at": now, "pay_sys": payee.system.id,
-        "pay_sys_name": payee.system.title, "pay_acc": payee.pay_acc, "comment": "",
-        "notes": note, "period_end": period_end,
-    }
-
-
-def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note: str,
-             single_affiliate: int | None = None, delay: int = 0) -> Generation:
+def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note: str,
+              single_affiliate: int | None = None, delay: int = 0) -> Generation:
     """Make one invoice per (affiliate, currency) in scope that can be billed; skip the rest.
 
     With single_affiliate (the `aid` parameter), raise the reason when not one invoice can be
     made: no paid conversions at all, else the first currency's reason in code order.
     With a delay, the invoices stay hidden until the tenant clock passes it.
     """
-    _ensure_idle(tenant, now)
+    ensure_idle(tenant, now)
     tid = tenant.id
     if single_affiliate is not None:
         affiliate = session.get(Affiliate, (tid, single_affiliate))
@@ -225,9 +155,9 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
     if not groups:
         if single_affiliate is not None:
             raise NoPaidConversions(display_name(affiliate), affiliate.id)
-        _finish(session, tenant, now, delay, [])
+        finish(session, tenant, now, delay, [])
         return result
-    affiliates = {a.id: a for a in _rows_by_id(session, Affiliate, tid, Affiliate.id,
+    affiliates = {a.id: a for a in rows_by_id(session, Affiliate, tid, Affiliate.id,
                                                 {g[0] for g in groups})}
     paid_by = payees(session, tid, affiliates)
     new_payments: list[dict[str, Any]] = []
@@ -247,13 +177,12 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
             result.skipped.append(Skip(affiliate_id, code, reason.message))
             first_reason = first_reason or reason
             continue
-        new_payments.append(_new_payment(tenant, affiliate, currency, payee, now, note, scope.end))
+        new_payments.append(new_payment(tenant, affiliate, currency, payee, now, note, scope.period.end))
         expected += count
     if not new_payments:
         if single_affiliate is not None and first_reason is not None:
-            first_reason.generation = result  # type: ignore[attr-defined]  # for the report
-            raise first_reason
-        _finish(session, tenant, now, delay, [])
+            raise NothingMade(first_reason, result)
+        finish(session, tenant, now, delay, [])
         return result
     session.execute(insert(Payment), new_payments)
     first, last = new_payments[0]["id"], new_payments[-1]["id"]
@@ -279,64 +208,5 @@ def generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, note
     if billed != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
         raise ServerError()
     result.made = [p["id"] for p in new_payments]
-    _finish(session, tenant, now, delay, result.made)
+    finish(session, tenant, now, delay, result.made)
     return result
-
-
-def create_for_affiliate(session: Session, tenant: Tenant, now: datetime, affiliate_id: int,
-                         amount: Decimal, currency_id: int, note: str,
-                         delay: int = 0) -> Generation:
-    """Bill an affiliate's payable conversions, oldest first, until their total reaches amount."""
-    _ensure_idle(tenant, now)
-    tid = tenant.id
-    affiliate = session.get(Affiliate, (tid, affiliate_id))
-    if affiliate is None:
-        raise ValidationError("aid", f"unknown affiliate {affiliate_id}")
-    currency = session.get(Currency, (tid, currency_id))
-    if currency is None:
-        raise ValidationError("currency", f"unknown currency id {currency_id}")
-    name, code = display_name(affiliate), currency.code
-    payee = payees(session, tid, [affiliate_id]).get((affiliate_id, code))
-    if payee is None:
-        raise NoPaymentSystem(name, affiliate_id, code)
-    minimum = threshold(payee.system.threshold, currency.min_payment)
-    if amount < minimum:
-        raise BelowMinimumPayment(minimum, code)
-    conditions = [Conversion.tenant_id == tid, is_payable(now),
-                  Conversion.affiliate_id == affiliate_id, Conversion.currency == code]
-    available, count = session.execute(
-        select(func.sum(Conversion.payouts), func.count()).where(*conditions)).one()
-    if not count:
-        raise NoPaidConversions(name, affiliate_id)
-    if available < amount:
-        raise NotEnoughPaidConversions(name, affiliate_id, available, amount, code)
-    # Whole conversions, oldest first, while the total before each is still short of amount.
-    # Payouts are never negative, so that is a prefix of the (created_at, id) order: walk it
-    # through ix_conversions_payable, summing the stored integer units (1e-8, no Decimal per
-    # row), to its last conversion, then bill the prefix with one ranged UPDATE. (A window
-    # sum over every payable conversion feeding an IN (...) took twice as long.)
-    goal = MoneyType().process_bind_param(amount, None)
-    units = type_coerce(Conversion.payouts, BigInteger)
-    walk = session.connection().execute(  # Core, not ORM: no per-row ORM loading
-        select(Conversion.created_at, Conversion.id, units).where(*conditions)
-        .order_by(Conversion.created_at, Conversion.id).execution_options(yield_per=2000))
-    taken, total, last = 0, 0, None
-    for created_at, conversion_id, payout in walk:
-        taken, total, last = taken + 1, total + payout, (created_at, conversion_id)
-        if total >= goal:
-            break
-    walk.close()
-    assert last is not None  # count > 0 and available >= amount, checked above
-    day = datetime(now.year, now.month, now.day)
-    row = _new_payment(tenant, affiliate, currency, payee, now, note, day + timedelta(days=1))
-    session.execute(insert(Payment), [row])
-    billed = session.execute(
-        update(Conversion).where(
-            *conditions, or_(Conversion.created_at < last[0],
-                             and_(Conversion.created_at == last[0], Conversion.id <= last[1])))
-        .values(payment_id=row["id"], updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    if billed != taken:  # cannot happen under the tenant lock; refuse rather than mis-bill
-        raise ServerError()
-    _finish(session, tenant, now, delay, [row["id"]])
-    return Generation(made=[row["id"]])

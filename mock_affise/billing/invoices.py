@@ -1,20 +1,20 @@
-"""Reading invoices: a page of them with their conversions and corrections, in a few queries."""
+"""GET /3.1/payments and /3.1/payments/{id}: invoices with their conversions and corrections."""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import NotFound, PaymentFinished
 from ..models import Conversion, Correction, Currency, Offer, Payment, PaymentSystem
-from .rules import COMPLETED
+from . import rules
+from .predicates import visible
 
 
 @dataclass
@@ -29,7 +29,7 @@ class OfferCost:
 
 @dataclass
 class Invoice:
-    """An invoice with everything its wire form shows; revenue is derived here, once."""
+    """An invoice with everything its wire form shows."""
 
     payment: Payment
     currency_code: str
@@ -38,62 +38,46 @@ class Invoice:
     corrections: list[Row] = field(default_factory=list)  # id, revenue, comment, posted_date
 
     @property
-    def conversions_total(self) -> Decimal:
-        return sum((c.payout * c.count for c in self.costs), Decimal(0))
-
-    @property
-    def corrections_total(self) -> Decimal:
-        return sum((c.revenue for c in self.corrections), Decimal(0))
-
-    @property
     def revenue(self) -> Decimal:
-        return self.conversions_total + self.corrections_total
+        """Return the invoice's revenue (rules.invoice_revenue)."""
+        return rules.invoice_revenue((c.payout * c.count for c in self.costs),
+                                     (c.revenue for c in self.corrections))
 
 
-def visible(now: datetime) -> ColumnElement[bool]:
-    """Invoices a delayed generation has finished making by now."""
-    return or_(Payment.visible_at.is_(None), Payment.visible_at <= now)
-
-
-def get_payment(session: Session, tenant_id: int, payment_id: int, now: datetime) -> Payment:
+def get_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Payment:
     """Return the invoice, or raise 404 Resource Not Found."""
-    payment = session.get(Payment, (tenant_id, payment_id))
+    payment = session.get(Payment, (tenant_id, invoice_id))
     if payment is None or (payment.visible_at is not None and payment.visible_at > now):
         raise NotFound()
     return payment
 
 
-def read_invoice(session: Session, tenant_id: int, payment_id: int, now: datetime) -> Invoice:
+def read_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Invoice:
     """Load one invoice for reading (a detached row, no ORM identity map), or raise 404."""
     row = session.connection().execute(_page_statements()["payment"], {
-        "tenant_id": tenant_id, "payment_id": payment_id}).mappings().first()
+        "tenant_id": tenant_id, "payment_id": invoice_id}).mappings().first()
     if row is None or (row["visible_at"] is not None and row["visible_at"] > now):
         raise NotFound()
     [invoice] = load_invoices(session, tenant_id, [Payment(**row)])
     return invoice
 
 
-def get_open_payment(session: Session, tenant_id: int, payment_id: int,
+def get_open_invoice(session: Session, tenant_id: int, invoice_id: int,
                      now: datetime) -> Payment:
     """Return an invoice that may still change: a completed one is final."""
-    payment = get_payment(session, tenant_id, payment_id, now)
-    if payment.status == COMPLETED:
+    payment = get_invoice(session, tenant_id, invoice_id, now)
+    if payment.status == rules.COMPLETED:
         raise PaymentFinished()
     return payment
 
 
-def conversions_total(session: Session, tenant_id: int, payment_id: int) -> Decimal:
-    """Sum the payouts of an invoice's conversions."""
-    total = session.scalar(select(func.sum(Conversion.payouts)).where(
-        Conversion.tenant_id == tenant_id, Conversion.payment_id == payment_id))
-    return total or Decimal(0)
-
-
-def corrections_total(session: Session, tenant_id: int, payment_id: int) -> Decimal:
-    """Sum an invoice's corrections."""
-    total = session.scalar(select(func.sum(Correction.revenue)).where(
-        Correction.tenant_id == tenant_id, Correction.payment_id == payment_id))
-    return total or Decimal(0)
+def stored_revenue(session: Session, tenant_id: int, invoice_id: int) -> Decimal:
+    """Return an invoice's revenue from its stored conversions and corrections."""
+    payouts = session.scalar(select(func.sum(Conversion.payouts)).where(
+        Conversion.tenant_id == tenant_id, Conversion.payment_id == invoice_id))
+    corrections = session.scalar(select(func.sum(Correction.revenue)).where(
+        Correction.tenant_id == tenant_id, Correction.payment_id == invoice_id))
+    return rules.invoice_revenue([payouts or Decimal(0)], [corrections or Decimal(0)])
 
 
 @functools.cache
@@ -153,27 +137,29 @@ def load_invoices(session: Session, tenant_id: int, payments: list[Payment]) -> 
 
 
 @dataclass
-class PaymentFilter:
-    """The filters of GET /3.1/payments, already parsed."""
+class InvoiceFilter:
+    """The filters of GET /3.1/payments (listPayments), already parsed."""
 
-    date_from: datetime
-    date_to: datetime
+    date_from: date
+    date_to: date
     ids: list[int] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     affiliate_ids: list[int] = field(default_factory=list)
     manager_ids: list[str] = field(default_factory=list)
     payment_systems: list[str] = field(default_factory=list)
     payment_accounts: list[str] = field(default_factory=list)
-    updated_from: datetime | None = None
-    updated_to: datetime | None = None
+    update_from_date: date | None = None
+    update_from_hour: int | None = None
+    update_to_date: date | None = None
+    update_to_hour: int | None = None
 
 
-def _filtered(tenant_id: int, where: PaymentFilter, now: datetime) -> Select:
+def _filtered(tenant_id: int, where: InvoiceFilter, now: datetime) -> Select:
     query = select(Payment).where(
         Payment.tenant_id == tenant_id,
         visible(now),
-        Payment.posted_date >= where.date_from,
-        Payment.posted_date < where.date_to + timedelta(days=1),
+        Payment.posted_date >= rules.midnight(where.date_from),
+        Payment.posted_date < rules.midnight(where.date_to) + timedelta(days=1),
     )
     if where.ids:
         query = query.where(Payment.id.in_(where.ids))
@@ -192,14 +178,16 @@ def _filtered(tenant_id: int, where: PaymentFilter, now: datetime) -> Select:
                                 Payment.pay_sys_name.in_(where.payment_systems)))
     if where.payment_accounts:
         query = query.where(Payment.pay_acc.in_(where.payment_accounts))
-    if where.updated_from is not None:
-        query = query.where(Payment.updated_at >= where.updated_from)
-    if where.updated_to is not None:
-        query = query.where(Payment.updated_at < where.updated_to)
+    updated_from = rules.update_bound(where.update_from_date, where.update_from_hour, end=False)
+    updated_to = rules.update_bound(where.update_to_date, where.update_to_hour, end=True)
+    if updated_from is not None:
+        query = query.where(Payment.updated_at >= updated_from)
+    if updated_to is not None:
+        query = query.where(Payment.updated_at < updated_to)
     return query
 
 
-def list_invoices(session: Session, tenant_id: int, where: PaymentFilter, page: int,
+def list_invoices(session: Session, tenant_id: int, where: InvoiceFilter, page: int,
                   limit: int, now: datetime) -> tuple[list[Invoice], int]:
     """Return one page of invoices, newest id first, and how many match in all."""
     query = _filtered(tenant_id, where, now)

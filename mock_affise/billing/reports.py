@@ -1,15 +1,41 @@
-"""Generation reports: what each generate/create call made and skipped, kept per tenant."""
+"""Generation reports: what each generate/create-for-affiliate call made and skipped, per tenant."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..errors import AffiseError
 from ..models import GenerationReport, Tenant
-from .generation import Generation
+
+
+@dataclass
+class Skip:
+    """An (affiliate, currency) that got no invoice, and Affise's reason text."""
+
+    affiliate_id: int | None
+    currency: str | None
+    reason: str
+
+
+@dataclass
+class Generation:
+    """What one generate or create-for-affiliate call made and skipped."""
+
+    made: list[int] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+    def as_report(self) -> dict[str, Any]:
+        """Return the report's payments and skipped entries as the control plane lists them."""
+        return {
+            "payments": self.made,
+            "skipped": [{"affiliate_id": s.affiliate_id, "currency": s.currency,
+                         "reason": s.reason} for s in self.skipped],
+        }
 
 
 def _plain(value: Any) -> Any:
@@ -24,10 +50,34 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_generation(session: Session, tenant: Tenant, now: datetime, operation: str,
-                      parameters: dict[str, Any], generation: Generation) -> None:
-    """Keep the report of one generation call."""
-    report = generation.as_report()
-    session.add(GenerationReport(
-        tenant_id=tenant.id, created_at=now, operation=operation,
-        parameters=_plain(parameters), payments=report["payments"], skipped=report["skipped"]))
+@dataclass
+class Report:
+    """The report of one generation call, ready to keep."""
+
+    operation: str
+    parameters: dict[str, Any]
+    now: datetime
+    generation: Generation
+
+    def keep(self, session: Session, tenant: Tenant) -> None:
+        """Add this report to the tenant's generation reports."""
+        report = self.generation.as_report()
+        session.add(GenerationReport(
+            tenant_id=tenant.id, created_at=self.now, operation=self.operation,
+            parameters=_plain(self.parameters), payments=report["payments"],
+            skipped=report["skipped"]))
+
+
+class GenerationRefused(AffiseError):
+    """A generation call that made nothing: Affise's answer, and the report to keep of it.
+
+    The call's own transaction is rolled back, so the endpoint keeps `report` in a new one.
+    """
+
+    report: Report
+
+    def __init__(self, reason: AffiseError, report: Report) -> None:
+        self.status_code = reason.status_code
+        self.reason = reason
+        self.report = report
+        super().__init__(reason.message)

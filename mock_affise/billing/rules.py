@@ -1,48 +1,106 @@
-"""Billing rules shared by every operation, as plain values and SQL expressions."""
+"""Billing rules in plain Python: statuses, binding choice, revenue, threshold, hold, periods.
+
+Nothing here touches Flask, SQLAlchemy or the models; the SQL forms of these rules are in
+billing.predicates.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from enum import IntEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, or_
-from sqlalchemy.sql.elements import ColumnElement
+from ..errors import ValidationError
 
-from ..models import Conversion
+B = TypeVar("B")
+K = TypeVar("K", bound=Hashable)
 
-APPROVED, PENDING, DECLINED, HOLD = 1, 2, 3, 5
-STATUS_WORDS = {APPROVED: "confirmed", PENDING: "pending", DECLINED: "declined", HOLD: "hold"}
+
+class ConversionStatus(IntEnum):
+    """A conversion's status code; `word` is how /3.0/stats/conversions spells it."""
+
+    APPROVED = 1
+    PENDING = 2
+    DECLINED = 3
+    HOLD = 5
+
+    @property
+    def word(self) -> str:
+        """Return the status as Affise's conversion list shows it."""
+        return _CONVERSION_WORDS[self]
+
+
+_CONVERSION_WORDS = {ConversionStatus.APPROVED: "confirmed", ConversionStatus.PENDING: "pending",
+                     ConversionStatus.DECLINED: "declined", ConversionStatus.HOLD: "hold"}
+
+
+class InvoiceStatus(IntEnum):
+    """An invoice's status code; `word` is the name Affise's documentation gives it."""
+
+    DECLINED = -1
+    WAITING = 1
+    COMPLETED = 2
+    PAID_PARTLY = 3
+    PENDING = 4
+
+    @property
+    def word(self) -> str:
+        """Return the status's documented name."""
+        return self.name.lower().replace("_", " ")
+
+
+APPROVED, PENDING, DECLINED, HOLD = (ConversionStatus.APPROVED, ConversionStatus.PENDING,
+                                     ConversionStatus.DECLINED, ConversionStatus.HOLD)
+CONVERSION_STATUSES = tuple(int(s) for s in ConversionStatus)
+STATUS_WORDS = {int(s): s.word for s in ConversionStatus}
 STATUS_CODES = {word: code for code, word in STATUS_WORDS.items()}
 
-WAITING, COMPLETED, PAID_PARTLY, PENDING_INVOICE, DECLINED_INVOICE = 1, 2, 3, 4, -1
-INVOICE_STATUSES = (DECLINED_INVOICE, WAITING, COMPLETED, PAID_PARTLY, PENDING_INVOICE)
+WAITING, COMPLETED, PAID_PARTLY = (InvoiceStatus.WAITING, InvoiceStatus.COMPLETED,
+                                   InvoiceStatus.PAID_PARTLY)
+PENDING_INVOICE, DECLINED_INVOICE = InvoiceStatus.PENDING, InvoiceStatus.DECLINED
+INVOICE_STATUSES = tuple(int(s) for s in InvoiceStatus)
+
+PARTNER_STATUSES = ("active", "banned", "on moderation", "not active")
+PAYMENT_STATES = ("opened", "pending", "closed")  # a conversion's invoice, as the stats show it
 
 
-def effectively_approved(now: datetime) -> ColumnElement[bool]:
-    """Approved, or on hold with hold_until passed on the tenant clock (Affise approves it)."""
-    return or_(
-        Conversion.status == APPROVED,
-        and_(Conversion.status == HOLD, Conversion.hold_until.is_not(None),
-             Conversion.hold_until <= now),
-    )
+def hold_expired(status: int, hold_until: datetime | None, now: datetime) -> bool:
+    """Tell whether a hold has passed its hold_until on the tenant clock (Affise approves it)."""
+    return status == HOLD and hold_until is not None and hold_until <= now
 
 
-def on_hold(now: datetime) -> ColumnElement[bool]:
-    """Hold that has not expired yet: never payable."""
-    return and_(
-        Conversion.status == HOLD,
-        or_(Conversion.hold_until.is_(None), Conversion.hold_until > now),
-    )
+def effectively_approved(status: int, hold_until: datetime | None, now: datetime) -> bool:
+    """Tell whether a conversion counts as approved: status 1, or an expired hold."""
+    return status == APPROVED or hold_expired(status, hold_until, now)
 
 
-def effective_status(now: datetime) -> ColumnElement[int]:
-    """The status a client sees: an expired hold reads as approved."""
-    return case((effectively_approved(now), APPROVED), else_=Conversion.status)
+def effective_status(status: int, hold_until: datetime | None, now: datetime) -> int:
+    """Return the status a client sees: an expired hold reads as approved."""
+    return APPROVED if hold_expired(status, hold_until, now) else status
 
 
-def is_payable(now: datetime) -> ColumnElement[bool]:
-    """Approved and not in any invoice (the period is the caller's to add)."""
-    return and_(effectively_approved(now), Conversion.payment_id.is_(None))
+def choose_bindings(bindings: Iterable[B], key: Callable[[B], K],
+                    active: Callable[[B], Any]) -> dict[K, B]:
+    """Pick, per key, the binding that bills: the first active one, else the first (id order)."""
+    chosen: dict[K, B] = {}
+    for binding in bindings:
+        current = chosen.get(key(binding))
+        if current is None or (active(binding) and not active(current)):
+            chosen[key(binding)] = binding
+    return chosen
+
+
+def invoice_revenue(payouts: Iterable[Decimal], corrections: Iterable[Decimal]) -> Decimal:
+    """Return an invoice's revenue: its conversions' payouts plus its corrections."""
+    return sum(payouts, Decimal(0)) + sum(corrections, Decimal(0))
+
+
+def revenue_allowed(revenue: Decimal) -> bool:
+    """Tell whether an invoice may have this revenue: never below zero."""
+    return revenue >= 0
 
 
 def threshold(system_threshold: Decimal | None, currency_minimum: Decimal) -> Decimal:
@@ -52,8 +110,75 @@ def threshold(system_threshold: Decimal | None, currency_minimum: Decimal) -> De
 
 def payment_state(payment_status: int | None) -> tuple[str, str]:
     """Return (payment_status, is_paid) as /3.0/stats/conversions shows them."""
+    opened, pending, closed = PAYMENT_STATES
     if payment_status is None:
-        return "opened", "0"
+        return opened, "0"
     if payment_status == COMPLETED:
-        return "closed", "1"
-    return "pending", "0"
+        return closed, "1"
+    return pending, "0"
+
+
+def update_bound(day: date | None, hour: int | None, end: bool) -> datetime | None:
+    """Turn update_*_date (+ hour) into a bound: from its start, or to the end of it (exclusive)."""
+    if day is None:
+        return None
+    moment = datetime.combine(day, time(hour or 0))
+    if not end:
+        return moment
+    return moment + (timedelta(hours=1) if hour is not None else timedelta(days=1))
+
+
+def display_name(name: str | None, login: str | None, email: str) -> str:
+    """The name Affise's messages show: the affiliate's name, else its login, else its email."""
+    return name or login or email
+
+
+def format_pay_acc(system: Mapping[str, Any] | None, values: Mapping[str, str]) -> str:
+    """Render a binding's fields as Affise's pay_acc: 'Label: value' lines in field order."""
+    if system is None:
+        return "\n".join(f"{k}: {v}" for k, v in values.items())
+    labels = {str(f["id"]): f["label"] for f in system["fields"]}
+    ordered = [str(f["id"]) for f in system["fields"] if str(f["id"]) in values]
+    return "\n".join(f"{labels[k]}: {values[k]}" for k in ordered)
+
+
+def midnight(day: date) -> datetime:
+    """Return the start of day."""
+    return datetime(day.year, day.month, day.day)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Which conversions a generation may bill by date."""
+
+    end: datetime  # exclusive: midnight after the period's last day
+    start: datetime | None = None  # inclusive
+    since_last_invoice: bool = False
+
+
+def generation_period(today: date, day: date | None = None, date_to: date | None = None,
+                      date_from: date | None = None, by_last_invoice: bool = False,
+                      by_last_unpaid_conversion: bool = False) -> Period:
+    """Return the period a generate call bills, from its date parameters.
+
+    The end day is `date`, else `date_to`, else today. by_last_unpaid_conversion wins and
+    bills every payable conversion up to the end; else by_last_invoice starts after each
+    (affiliate, currency)'s last invoice; else date_from, when given, is the first day.
+    """
+    end_day = day or date_to or today
+    end = midnight(end_day) + timedelta(days=1)
+    if by_last_unpaid_conversion:
+        return Period(end)
+    if by_last_invoice:
+        return Period(end, since_last_invoice=True)
+    if date_from is None:
+        return Period(end)
+    if date_from > end_day:
+        raise ValidationError("date_from", f"must not be after the end date {end_day.isoformat()}")
+    return Period(end, start=midnight(date_from))
+
+
+def generation_delay(tenant_settings: Mapping[str, Any] | None, default: int) -> int:
+    """Seconds a generation takes on the tenant clock: the tenant's setting, else the default."""
+    value = (tenant_settings or {}).get("generation_delay_seconds")
+    return int(default if value is None else value)

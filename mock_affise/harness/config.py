@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..billing import rules
 from ..models import Tenant
 
 
 def generation_delay(tenant: Tenant, default: int) -> int:
     """Return the seconds a generation takes on the tenant clock: its own, else the server's."""
-    value = (tenant.settings or {}).get("generation_delay_seconds")
-    return int(default if value is None else value)
+    return rules.generation_delay(tenant.settings, default)
 
 
 def tenant_config(tenant: Tenant, default_delay: int) -> dict[str, Any]:

@@ -11,11 +11,9 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .journal import Journal, Pending
+from typing import Any
 
 MAX_PENDING = 512  # entries a process may hold uncommitted before readers wait for the writer
 IDLE_SECONDS = 2.0  # a writer thread with nothing to write for this long ends
@@ -62,11 +60,11 @@ class DeferredWriter:
     turnstile, the writers drain what they hold, and the settle gets through.
     """
 
-    def __init__(self, journal: Journal, path: str) -> None:
-        self.journal = journal
+    def __init__(self, write_batch: Callable[[list[Any]], None], path: str) -> None:
+        self.write_batch = write_batch  # commits a batch in one transaction
         self.path = path
         self._wake = threading.Condition()
-        self._queue: list[Pending] = []
+        self._queue: list[Any] = []
         self._writing = False
         self._idle = False
         self._holding = False
@@ -85,7 +83,7 @@ class DeferredWriter:
                     self._queue = []
         return opened
 
-    def submit(self, pending: Pending) -> None:
+    def submit(self, pending: Any) -> None:
         """Take pending; it is committed soon, and before any settle() returns."""
         files = self._files()
         if files.flag[0]:  # a settle() is waiting: let it through before taking more
@@ -153,9 +151,9 @@ class DeferredWriter:
             self._wake.notify_all()
         return True
 
-    def _write(self, batch: list[Pending]) -> None:
+    def _write(self, batch: list[Any]) -> None:
         try:
-            self.journal.write_batch(batch)
+            self.write_batch(batch)
         except Exception:  # a journal that cannot be written must not stop the mock
             log.exception("could not write %d journal entries", len(batch))
 

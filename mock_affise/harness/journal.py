@@ -24,6 +24,7 @@ REDACTED = "***"
 # and reads show the newest size.
 TRIM_EVERY = 64
 _ADVISORY_SPACE = 7_204_118  # PostgreSQL advisory locks on a tenant's journal bodies
+TRUNCATED = "…[truncated {} bytes]"  # ends a stored text cut short: how many bytes were cut
 
 _JOURNAL = JournalEntry.__table__
 _BODIES = JournalBody.__table__
@@ -87,13 +88,53 @@ class Entry:
     fault: str | None = None
 
 
+def truncate(text: str, limit: int) -> str:
+    """Return text cut to its first limit bytes of UTF-8, marked with how many bytes were cut."""
+    if len(text) * 4 <= limit:  # a character is at most 4 bytes: surely short enough
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) <= limit:
+        return text
+    kept = raw[:limit].decode("utf-8", "ignore")  # drops a character cut in half
+    return kept + TRUNCATED.format(len(raw) - len(kept.encode("utf-8", "surrogatepass")))
+
+
+def _truncate_strings(value: Any, limit: int) -> Any:
+    if isinstance(value, str):
+        return truncate(value, limit)
+    if isinstance(value, dict):
+        return {truncate(k, limit): _truncate_strings(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_truncate_strings(v, limit) for v in value]
+    return value
+
+
+def _bounded(text: str, limit: int) -> str:
+    """Return JSON text as it is, or past limit bytes as a JSON string of its cut start."""
+    cut = truncate(text, limit)
+    return text if cut is text else dump_json(cut)
+
+
 def entry(method: str, path: str, parameters: dict[str, Any], status: int, response: Any,
           effects: dict[str, Any] | None = None, fault: str | None = None,
-          response_json: bytes | None = None) -> Entry:
-    """Serialise one call for the journal; response_json is the body as sent, when known."""
-    text = _redacted_json(response, response_json)
-    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-    return Entry(method, path, _redacted_json(_jsonable(parameters)), status, text, digest,
+          response_json: bytes | None = None, value_bytes: int | None = None,
+          body_bytes: int | None = None) -> Entry:
+    """Serialise one call for the journal; response_json is the body as sent, when known.
+
+    A parameter name or value past value_bytes, and parameters or a response past body_bytes
+    as a whole, are stored cut short with a TRUNCATED marker: the journal stays bounded in
+    bytes whatever a client sends.
+    """
+    values = _jsonable(parameters)
+    text = _redacted_json(values)
+    if value_bytes is not None and truncate(text, value_bytes) is not text:
+        # Only a text this long can hold a string this long: the walk is for rare calls.
+        text = _redacted_json(_truncate_strings(values, value_bytes))
+    response_text = _redacted_json(response, response_json)
+    if body_bytes is not None:
+        text, response_text = _bounded(text, body_bytes), _bounded(response_text, body_bytes)
+    digest = hashlib.blake2b(response_text.encode(), digest_size=16).hexdigest()
+    return Entry(method, path, text, status, response_text, digest,
                  dump_json(effects or {}), fault)
 
 
@@ -120,15 +161,18 @@ class Journal:
     the calls were made.
     """
 
-    def __init__(self, db: Database, size: int) -> None:
+    def __init__(self, db: Database, size: int, value_bytes: int | None = None,
+                 body_bytes: int | None = None) -> None:
         self.size = size
+        self.value_bytes = value_bytes
+        self.body_bytes = body_bytes
         self.db = db
         self._appended: dict[int, int] = {}
         self._lock = threading.Lock()
         # One machine's clock orders entries; PostgreSQL may be shared by several machines,
         # and there the id (commit order) does.
         self._clocked = db.is_sqlite
-        self._deferred = DeferredWriter(self, db.file + "-mock-journal") if db.file else None
+        self._deferred = DeferredWriter(self.write_batch, db.file + "-mock-journal") if db.file else None
         if self._deferred is not None:
             db.on_dispose(self._deferred.close)
         dialect = db.engine.dialect
@@ -156,6 +200,13 @@ class Journal:
             f"DELETE FROM {_BODIES.name} WHERE tenant_id = :tenant_id AND NOT EXISTS ("
             f"SELECT 1 FROM {_JOURNAL.name} j WHERE j.tenant_id = :tenant_id"
             f" AND j.response_digest = {_BODIES.name}.digest)")
+
+    def entry(self, method: str, path: str, parameters: dict[str, Any], status: int,
+              response: Any, effects: dict[str, Any] | None = None, fault: str | None = None,
+              response_json: bytes | None = None) -> Entry:
+        """Serialise one call for this journal, cut to its bounds (see entry())."""
+        return entry(method, path, parameters, status, response, effects, fault, response_json,
+                     self.value_bytes, self.body_bytes)
 
     def _seq(self) -> int | None:
         return time.time_ns() if self._clocked else None

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, literal, select
+from sqlalchemy import Select, delete, insert, literal, select, union
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
-from ..errors import NotFound
-from ..models import SNAPSHOT_TABLES, Snapshot, Tenant
+from ..errors import KeysTaken, NotFound
+from ..models import SNAPSHOT_TABLES, Affiliate, Manager, Snapshot, Tenant
+from ..network.keys import taken_keys
 
 SEED = "__seed__"  # the hidden snapshot reset returns to
 _COUNTERS = ("next_payment_id", "next_correction_id", "next_affiliate_id", "next_binding_id")
@@ -57,11 +58,19 @@ def clear_data(session: Session, tenant_id: int) -> None:
 
 
 def restore_snapshot(session: Session, tenant: Tenant, name: str) -> None:
-    """Put the tenant back exactly as it was when name was saved: rows, clock, counters."""
+    """Put the tenant back exactly as it was when name was saved: rows, clock, counters.
+
+    Refused with KeysTaken (409) when another tenant holds one of the snapshot's keys now.
+    """
     snapshot = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant.id,
                                                      Snapshot.name == name))
     if snapshot is None:
         raise NotFound(f"Snapshot '{name}' not found")
+    # Keys the tenant let go of since may be another tenant's now: refuse rather than re-key,
+    # since a restore promises the tenant exactly as saved, keys included.
+    taken = taken_keys(session, _snapshot_keys(session, snapshot.id), other_than=tenant.id)
+    if taken:
+        raise KeysTaken(sorted(taken))
     clear_data(session, tenant.id)
     for model, shadow in SNAPSHOT_TABLES.items():
         source = model.__table__
@@ -81,6 +90,13 @@ def restore_snapshot(session: Session, tenant: Tenant, name: str) -> None:
 def named(tenant_id: int) -> Select[tuple[Snapshot]]:
     """Return the query of the tenant's named snapshots (the hidden seed is not one)."""
     return select(Snapshot).where(Snapshot.tenant_id == tenant_id, Snapshot.name != SEED)
+
+
+def _snapshot_keys(session: Session, snapshot_id: int) -> list[str]:
+    holders = (SNAPSHOT_TABLES[Manager], SNAPSHOT_TABLES[Affiliate])
+    return list(session.scalars(union(*[
+        select(shadow.c.api_key).where(shadow.c.snapshot_id == snapshot_id)
+        for shadow in holders])))
 
 
 def list_snapshots(session: Session, tenant_id: int) -> list[Snapshot]:

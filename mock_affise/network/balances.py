@@ -15,7 +15,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..billing.rules import APPROVED, HOLD, effectively_approved, on_hold
+from ..billing.predicates import effectively_approved, on_hold
+from ..billing.rules import APPROVED, HOLD
 from ..models import Affiliate, Conversion, Currency
 from ..money import ZERO
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..billing.rules import COMPLETED
+from ..billing.predicates import is_open
+from ..billing.rules import choose_bindings, format_pay_acc
 from ..effects import note
 from ..errors import ValidationError
-from ..fixtures import format_pay_acc
 from ..models import AffiliatePaymentSystem, Currency, Payment, PaymentSystem, Tenant
 
 
@@ -97,15 +97,12 @@ def replace_bindings(session: Session, tenant: Tenant, affiliate_id: int,
         tenant.next_binding_id += 1
     if rows:
         session.execute(insert(AffiliatePaymentSystem), rows)
-    # Billing's rule: per currency, the active binding, else the lowest-id one (the first sent).
-    chosen: dict[str, NewBinding] = {}
-    for binding in bindings:
-        current = chosen.get(binding.currency.code)
-        if current is None or (binding.request.active and not current.request.active):
-            chosen[binding.currency.code] = binding
+    # Ids follow the order sent, so the bindings are in id order here.
+    chosen = choose_bindings(bindings, key=lambda b: b.currency.code,
+                             active=lambda b: b.request.active)
     for binding in chosen.values():
         open_invoices = (Payment.tenant_id == tenant.id, Payment.pid == affiliate_id,
-                         Payment.currency_id == binding.currency.id, Payment.status != COMPLETED)
+                         Payment.currency_id == binding.currency.id, is_open())
         note(session, "changed", "payments",
              session.scalars(select(Payment.id).where(*open_invoices).order_by(Payment.id)))
         session.execute(

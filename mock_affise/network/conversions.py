@@ -10,15 +10,14 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from ..billing.rules import COMPLETED, HOLD, STATUS_CODES, effective_status
+from ..billing.predicates import effective_status, is_open
+from ..billing.rules import COMPLETED, HOLD, STATUS_CODES, update_bound
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import Affiliate, Conversion, Currency, Manager, Offer, Payment
 from ..money import ZERO
 from . import Page
 from .reference import find_currency
-
-PAYMENT_STATES = ("opened", "pending", "closed")
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,10 @@ class ConversionQuery:
     payment_status: str | None = None
     date_from: date | None = None
     date_to: date | None = None
-    updated_from: datetime | None = None
-    updated_to: datetime | None = None
+    update_from_date: date | None = None
+    update_from_hour: int | None = None
+    update_to_date: date | None = None
+    update_to_hour: int | None = None
     page: int = 1
     limit: int = 100
 
@@ -103,7 +104,7 @@ def find_conversions(session: Session, tenant_id: int, now: datetime,
     if query.payment_status == "opened":
         conditions.append(Conversion.payment_id.is_(None))
     elif query.payment_status == "pending":
-        conditions.append(and_(Conversion.payment_id.is_not(None), Payment.status != COMPLETED))
+        conditions.append(and_(Conversion.payment_id.is_not(None), is_open()))
     elif query.payment_status == "closed":
         conditions.append(Payment.status == COMPLETED)
     if query.date_from and query.date_to and query.date_from > query.date_to:
@@ -113,10 +114,12 @@ def find_conversions(session: Session, tenant_id: int, now: datetime,
     if query.date_to is not None:
         end = datetime.combine(query.date_to, time()) + timedelta(days=1)
         conditions.append(Conversion.created_at < end)
-    if query.updated_from is not None:
-        conditions.append(Conversion.updated_at >= query.updated_from)
-    if query.updated_to is not None:
-        conditions.append(Conversion.updated_at < query.updated_to)
+    updated_from = update_bound(query.update_from_date, query.update_from_hour, end=False)
+    updated_to = update_bound(query.update_to_date, query.update_to_hour, end=True)
+    if updated_from is not None:
+        conditions.append(Conversion.updated_at >= updated_from)
+    if updated_to is not None:
+        conditions.append(Conversion.updated_at < updated_to)
     counted = (
         select(func.count()).select_from(Conversion)
         .outerjoin(Offer, and_(Offer.tenant_id == Conversion.tenant_id,

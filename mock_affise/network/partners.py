@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from ..effects import note
 from ..errors import NotFound, ValidationError
-from ..fixtures import fresh_key, taken_keys
 from ..models import (
     Affiliate,
     AffiliatePaymentSystem,
@@ -26,8 +25,8 @@ from ..money import ZERO
 from . import Page
 from .balances import Balance, affiliate_balances, has_balance
 from .bindings import replace_bindings, resolve_bindings
+from .keys import unused_key
 
-PARTNER_STATUSES = ("active", "banned", "on moderation", "not active")
 ORDERS = ("id", "-id", "_id", "-_id", "created_at", "-created_at", "updated_at", "-updated_at")
 _ORDER_COLUMNS = {"id": Affiliate.id, "_id": Affiliate.id, "created_at": Affiliate.created_at,
                   "updated_at": Affiliate.updated_at}
@@ -148,23 +147,31 @@ def describe_partners(session: Session, tenant_id: int, now: datetime,
                     balances[a.id]) for a in affiliates]
 
 
+def login_from_email(email: str) -> str:
+    """Return the login of a partner created without one: its email's part before the @."""
+    return email.partition("@")[0]
+
+
 def create_partner(session: Session, tenant: Tenant, now: datetime,
                    values: Mapping[str, Any]) -> Partner:
     """Add an affiliate from POST /3.0/admin/partner values; return it as a partner.
 
     email, password and country are required (the schema sees to it); the password is
-    accepted and not kept, since the mock has no affiliate log-in.
+    accepted and not kept, since the mock has no affiliate log-in. Without a login (or with an
+    empty one) the partner takes one derived from its email, as Affise gives every partner one.
     """
     changes = _validated(session, tenant.id, None, values)
     bindings = resolve_bindings(session, tenant.id, values.get("payment_systems"))
     affiliate = Affiliate(
         tenant_id=tenant.id, id=tenant.next_affiliate_id, email=changes.pop("email"),
-        login=None, name=None, status="active", manager_id=None, api_key=_unused_key(session),
+        login=None, name=None, status="active", manager_id=None, api_key=unused_key(session),
         ref=None, ref_percent=None, notes="", country=None, contact_person=None,
         created_at=now, updated_at=now,
     )
     for name, value in changes.items():
         setattr(affiliate, name, value)
+    if not affiliate.login:
+        affiliate.login = login_from_email(affiliate.email)
     tenant.next_affiliate_id += 1
     session.add(affiliate)
     session.flush()
@@ -239,12 +246,4 @@ def _validated(session: Session, tenant_id: int, affiliate_id: int | None,
             raise ValidationError("ref", f"unknown partner {ref}")
         changes["ref"] = ref
     return changes
-
-
-def _unused_key(session: Session) -> str:
-    """Return a fresh API key no tenant uses yet."""
-    while True:
-        key = fresh_key()
-        if not taken_keys(session, [key]):
-            return key
 

@@ -142,7 +142,7 @@ def payments_paths() -> dict[str, Schema]:
 def network_paths() -> dict[str, Schema]:
     """The /3.0 operations (reference, partners, conversions, balance)."""
     to_partner = {"path.partner_id": "$response.body#/partner/id"}
-    partner = ok_response(success(partner=schema("Partner")), links={
+    partner = ok_response(success(partner=schema("Partner"), id=integer()), links={
         "GetPartner": link("getPartner", to_partner),
         "EditPartner": link("editPartner", to_partner)})
     first_partner = {"path.partner_id": "$response.body#/partners/0/id"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..billing.rules import INVOICE_STATUSES as INVOICE_STATUS_CODES
 from ..errors import envelope
 
 Schema = dict[str, Any]
@@ -258,7 +259,7 @@ def operation(operation_id: str, summary: str, *, tag: str, ok: Schema, errors: 
 
 # Every Affise route reads its key, its role and its parameters (any of which may fail), and
 # may be sent a body too large to read.
-INVOICE_STATUSES = [-1, 1, 2, 3, 4]
+INVOICE_STATUSES = list(INVOICE_STATUS_CODES)
 INVOICE_STATUS = integer(enum=INVOICE_STATUSES,
                          description="1 waiting, 2 completed, 3 paid partly, 4 pending, "
                                      "-1 declined")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..billing.rules import CONVERSION_STATUSES, PARTNER_STATUSES, STATUS_WORDS
+from ..billing.rules import PAYMENT_STATES as PAYMENT_STATE_WORDS
 from .blocks import (
     BOOLEAN,
     DECIMAL_TEXT,
@@ -92,10 +94,10 @@ def _partner() -> Schema:
     sub_account = obj({"value": STRING, "except": integer()})
     return obj({
         "id": ID, "created_at": TIMESTAMP, "updated_at": TIMESTAMP, "email": STRING,
-        "login": nullable(STRING), "contactPerson": nullable(STRING),
+        "login": STRING, "contactPerson": nullable(STRING),
         "ref_percent": nullable(STRING), "name": nullable(STRING), "notes": STRING,
         "manager": nullable(schema("Manager")),
-        "status": text(enum=["active", "banned", "on moderation", "not active"]),
+        "status": text(enum=list(PARTNER_STATUSES)),
         "level": integer(), "payment_systems": array(binding), "customFields": EMPTY_LIST,
         "balance": map_of(money, description="Keyed by currency code"),
         "offersCount": integer(), "api_key": STRING,
@@ -103,7 +105,7 @@ def _partner() -> Schema:
         "country": nullable(STRING),
         **dict.fromkeys(("zip_code", "phone", "work_hours", "created_by", "updated_by",
                          "tipalti_payee_id", "tipalti_status"), NULL),
-        "ref": nullable(text(pattern=r"^\d+$")),
+        "ref": text(pattern=r"^\d+$", description="The referring affiliate's id; 0 for none"),
         "sub_accounts": obj({"1": sub_account, "2": sub_account}),
         "tags": EMPTY_LIST, "lang": STRING,
     })
@@ -115,8 +117,8 @@ def _partner_pagination() -> Schema:
                optional=["next_page"])
 
 
-CONVERSION_WORDS = ["confirmed", "pending", "declined", "hold"]
-PAYMENT_STATES = ["opened", "pending", "closed"]
+CONVERSION_WORDS = list(STATUS_WORDS.values())
+PAYMENT_STATES = list(PAYMENT_STATE_WORDS)
 
 
 def _conversion_parts() -> dict[str, Schema]:
@@ -156,7 +158,7 @@ def _conversion_by_id() -> Schema:
                "properties": {**parts["partner"]["properties"], "manager": manager},
                "required": [*parts["partner"]["required"], "manager"]}
     return obj({
-        "id": HEX24, "action_id": HEX24, "status": integer(enum=[1, 2, 3, 5]),
+        "id": HEX24, "action_id": HEX24, "status": integer(enum=list(CONVERSION_STATUSES)),
         "conversion_id": HEX24, "cbid": HEX24, "currency": STRING, "offer": parts["offer"],
         "offer_id": integer(), "goal": STRING, "hold_date_expire": nullable(TIMESTAMP),
         **dict.fromkeys(("ip", "country", "country_name", "city", "isp_code", "ua", "browser",

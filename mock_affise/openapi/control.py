@@ -187,6 +187,14 @@ def control_paths() -> dict[str, Schema]:
         "/_mock/health": {"get": operation(
             "health", "Liveness and readiness", tag=CONTROL_TAG, security=OPEN, errors=(500,),
             ok=ok_response(success(ready={"const": True})))},
+        "/_mock/coverage": {"get": operation(
+            "coverage", "List the Affise operations implemented and those answered 501",
+            tag=CONTROL_TAG, security=OPEN, errors=TOKEN_ERRORS, parameters=[control_token],
+            description="Computed from the route table: an implemented operation is served; a "
+                        "not emulated one is a known Affise operation answered 501.",
+            ok=ok_response(success(**dict.fromkeys(("implemented", "not_emulated"), array(obj({
+                "method": text(enum=["GET", "POST", "DELETE"]), "path": STRING})))))),
+        },
         "/_mock/tenants": {
             "post": operation(
                 "createTenant", "Make a new isolated tenant from a fixture document",

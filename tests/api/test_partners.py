@@ -5,6 +5,7 @@ Expected numbers come from fixtures/default.json (clock frozen at 2024-06-15 12:
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -16,7 +17,7 @@ from tests.api.test_wire import (
     export,
     payment_row,
 )
-from tests.conftest import AFFILIATE_KEYS, MANAGER_KEY
+from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, DEFAULT_FIXTURE, MANAGER_KEY
 
 NOW = "2024-06-15 12:00:00"
 BOB = "5f2a9e0c1d2b3c4d5e6f7a8c"
@@ -45,7 +46,7 @@ ACME = {
     "offersCount": 0, "api_key": AFFILIATE_KEYS[2], "address_1": None, "address_2": None,
     "city": None, "country": None, "zip_code": None, "phone": None, "work_hours": None,
     "created_by": None, "updated_by": None, "tipalti_payee_id": None, "tipalti_status": None,
-    "ref": None,
+    "ref": "0",
     "sub_accounts": {"1": {"value": "", "except": 0}, "2": {"value": "", "except": 0}},
     "tags": [], "lang": "en",
 }
@@ -229,7 +230,7 @@ def test_get_one_partner(admin):
     response = admin.get("/3.0/admin/partner/2")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": 1, "partner": ACME}
+    assert response.get_json() == {"status": 1, "partner": ACME, "id": 2}
 
 
 def test_get_an_unknown_partner_is_404(admin):
@@ -244,16 +245,62 @@ def test_create_a_partner_with_the_required_fields(admin):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"status", "partner"} and body["status"] == 1
+    assert set(body) == {"status", "partner", "id"} and body["status"] == 1
+    assert body["id"] == 7
     partner = body["partner"]
     assert re.fullmatch(r"[0-9a-f]{32}", partner["api_key"])
+    # Created without a login, the partner takes its email's part before the @.
     assert partner == {
         **ACME, "id": 7, "created_at": NOW, "updated_at": NOW, "email": "new@example.com",
-        "login": None, "name": None, "manager": None, "country": "US", "payment_systems": [],
+        "login": "new", "name": None, "manager": None, "country": "US", "payment_systems": [],
         "balance": {"RUB": ZERO_BALANCE, "USD": ZERO_BALANCE, "EUR": ZERO_BALANCE},
         "api_key": partner["api_key"],
     }
     assert admin.get("/3.0/admin/partner/7").get_json()["partner"] == partner
+
+
+@pytest.mark.parametrize("login", [None, ""])
+def test_a_partner_created_without_a_login_takes_its_emails_name(admin, login):
+    data = {**NEW, "email": "Nia.Ortiz@Mail.example"}
+    if login is not None:
+        data["login"] = login
+
+    partner = admin.post("/3.0/admin/partner", data=data).get_json()["partner"]
+
+    assert partner["login"] == "Nia.Ortiz"
+    assert admin.get("/3.0/admin/partner/7").get_json()["partner"]["login"] == "Nia.Ortiz"
+    assert admin.get("/3.0/admin/partners?search=nia.ortiz").get_json()["partners"][0]["id"] == 7
+
+
+def test_a_seeded_partner_without_a_login_shows_one_all_the_same(make_app):
+    document = json.loads(DEFAULT_FIXTURE.read_text())
+    document["affiliates"][0]["login"] = None
+    client = make_app(document).test_client()
+
+    partner = client.get("/3.0/admin/partner/2", headers={"API-Key": ADMIN_KEY}).get_json()
+
+    assert partner["partner"]["login"] == "acme"
+
+
+def test_every_partner_answer_carries_ref_and_login_as_strings(admin):
+    partners = admin.get("/3.0/admin/partners").get_json()["partners"]
+
+    assert [(p["id"], p["ref"], p["login"]) for p in partners] == [
+        (2, "0", "acme"), (3, "0", "blueleads"), (4, "0", "cobalt"), (5, "2", "delta"),
+        (6, "0", "echo")]
+
+
+@pytest.mark.parametrize(("method", "path", "data", "expected"), [
+    ("get", "/3.0/admin/partner/5", None, 5),
+    ("post", "/3.0/admin/partner/5", {"notes": "n"}, 5),
+    ("post", "/3.0/admin/partner", NEW, 7),
+])
+def test_single_partner_answers_carry_its_id_beside_the_partner(admin, method, path, data,
+                                                                expected):
+    body = getattr(admin, method)(path, data=data).get_json()
+
+    assert list(body) == ["status", "partner", "id"]
+    assert (body["status"], body["id"], body["partner"]["id"]) == (1, expected, expected)
 
 
 def test_new_partners_take_sequential_ids_and_a_working_key(admin, client):
@@ -352,7 +399,7 @@ def test_empty_values_clear_text_fields_and_unassign_the_manager(admin):
         "email": "", "country": ""}).get_json()["partner"]
 
     assert (partner["notes"], partner["contactPerson"], partner["manager"]) == ("", "", None)
-    assert partner["ref"] is None
+    assert partner["ref"] == "0"
     # An empty status, email or country means "leave as is", as Affise's edit form sends them.
     assert (partner["status"], partner["email"], partner["country"]) == \
         ("active", "acme@example.com", None)
@@ -544,7 +591,8 @@ def test_single_partner_answers_have_affise_field_names_and_types(admin, path, m
 
     # Affise's own create example spells one key `phone"` (a typo in its source).
     affise_keys = {key.rstrip('"') for key in example["partner"]}
-    assert set(body) == {"status", "partner"}
+    assert set(example) <= set(body) == {"status", "partner", "id"}
+    assert body["id"] == body["partner"]["id"]
     assert affise_keys <= set(body["partner"])
     # Affise's GET schema calls sub_accounts an array, but its list, create and edit examples
     # (and the Go SDK, which reads a map) have an object keyed "1", "2".

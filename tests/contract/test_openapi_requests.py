@@ -13,6 +13,7 @@ from marshmallow import ValidationError, fields
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mock_affise.api.not_emulated import ENDPOINT_PREFIX
 from mock_affise.api.params import Choice, Day, Flag, Int, ListOf, Money, Params, Text
 from mock_affise.api.partners import Bindings, NonBlank
 from mock_affise.openapi import build_document
@@ -22,8 +23,9 @@ AFFISE = re.compile(r"^/3\.[01]/")
 
 
 def served(app) -> list[tuple[Any, str]]:
-    """(rule, method) for every route but Flask's own HEAD and OPTIONS."""
+    """(rule, method) for every route but Flask's own HEAD and OPTIONS and the 501 answers."""
     return [(rule, method.lower()) for rule in app.url_map.iter_rules()
+            if not rule.endpoint.startswith(ENDPOINT_PREFIX)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
 
 

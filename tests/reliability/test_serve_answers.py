@@ -67,7 +67,9 @@ def test_the_journal_lists_calls_in_the_order_they_were_made_by_any_worker(start
 
 def test_journal_reads_under_load_see_every_answered_call_and_never_starve(start, tmp_path):
     server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path), *SUITE,
-                   env=clean_environment(MOCK_AFFISE_JOURNAL_SIZE="1000000"))
+                   env=clean_environment(MOCK_AFFISE_JOURNAL_SIZE="1000000",
+                                         MOCK_AFFISE_JOURNAL_LIMIT="1000000",
+                                         MOCK_AFFISE_JOURNAL_MAX_LIMIT="1000000"))
     answered = [0] * 4
     stop = threading.Event()
 

@@ -1,4 +1,4 @@
-"""The /_mock control plane: tenants, state, clock, journal, faults and config, one module each.
+"""The /_mock control plane: tenants, state, clock, journal, faults, config, coverage.
 
 A view parses its body or query with a schema (control.schemas), calls one harness service and
 renders the answer.
@@ -6,8 +6,8 @@ renders the answer.
 
 from __future__ import annotations
 
-from . import clock, config, faults, journal, state, tenants
+from . import clock, config, coverage, faults, journal, state, tenants
 from .base import TOKEN_HEADER, blueprint
 
-__all__ = ["TOKEN_HEADER", "blueprint", "clock", "config", "faults", "journal", "state",
-           "tenants"]
+__all__ = ["TOKEN_HEADER", "blueprint", "clock", "config", "coverage", "faults", "journal",
+           "state", "tenants"]

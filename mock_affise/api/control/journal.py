@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from ...errors import ValidationError
 from ...harness import journal
 from ...harness.reports import generation_reports
-from .base import control, route
+from .base import control, route, settings
 from .schemas import JournalQuery, parse
 
 
@@ -15,10 +16,13 @@ from .schemas import JournalQuery, parse
 def list_requests(session, tenant):
     """Return the journal, oldest first, filtered by method, path, status, since."""
     query = parse(JournalQuery(), request.args.to_dict())
+    ceiling = settings()["JOURNAL_MAX_LIMIT"]
+    if query["limit"] and query["limit"] > ceiling:
+        raise ValidationError("limit", f"must be at most {ceiling}")
     size = current_app.extensions["mock_affise"].journal.size
     return {"status": 1, "requests": journal.entries(
         session, tenant.id, size, query["method"], query["path"], query["status"],
-        query["since"], query["limit"])}
+        query["since"], query["limit"] or settings()["JOURNAL_LIMIT"])}
 
 
 @route("/requests", ["DELETE"])

@@ -1,0 +1,138 @@
+"""What generate and create-for-affiliate share: who pays whom, new invoice rows, the delay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..clock import format_timestamp, parse_timestamp
+from ..effects import MAX_IDS, note
+from ..errors import AffiseError, GenerationRunning
+from ..models import (
+    Affiliate,
+    AffiliatePaymentSystem,
+    Conversion,
+    Currency,
+    Payment,
+    PaymentSystem,
+    Tenant,
+)
+from . import rules
+from .reports import Generation, GenerationRefused, Report, Skip
+
+# Above this many ids, load a tenant's rows whole instead of binding a huge IN list.
+_IN_LIMIT = 500
+
+
+def display_name(affiliate: Affiliate) -> str:
+    """The name Affise's messages show for an affiliate (rules.display_name)."""
+    return rules.display_name(affiliate.name, affiliate.login, affiliate.email)
+
+
+def rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
+               ids: Iterable[Any]) -> list[Any]:
+    """Load a tenant's rows whose column is in ids."""
+    ids = set(ids)
+    query = select(model).where(model.tenant_id == tenant_id)
+    if len(ids) <= _IN_LIMIT:
+        query = query.where(column.in_(ids))
+    return [row for row in session.scalars(query) if getattr(row, column.key) in ids]
+
+
+@dataclass
+class Payee:
+    """How an affiliate is paid in one currency."""
+
+    binding: AffiliatePaymentSystem
+    system: PaymentSystem
+
+    @property
+    def pay_acc(self) -> str:
+        """Return the account as the invoice shows it."""
+        return rules.format_pay_acc({"fields": self.system.fields}, self.binding.fields)
+
+
+def payees(session: Session, tenant_id: int,
+           affiliate_ids: Iterable[int]) -> dict[tuple[int, str], Payee]:
+    """Map (affiliate, currency) to the payment system that bills it (rules.choose_bindings)."""
+    bindings = rows_by_id(session, AffiliatePaymentSystem, tenant_id,
+                          AffiliatePaymentSystem.affiliate_id, affiliate_ids)
+    systems = {s.id: s for s in session.scalars(
+        select(PaymentSystem).where(PaymentSystem.tenant_id == tenant_id))}
+    candidates = [Payee(b, systems[b.system_id])
+                  for b in sorted(bindings, key=lambda b: b.id) if b.system_id in systems]
+    return rules.choose_bindings(candidates, key=lambda p: (p.binding.affiliate_id,
+                                                            p.binding.currency),
+                                 active=lambda p: p.binding.active)
+
+
+def ensure_idle(tenant: Tenant, now: datetime) -> None:
+    """Refuse a generation while a delayed one is still running on the tenant clock."""
+    until = (tenant.settings or {}).get("generation_running_until")
+    if until and parse_timestamp(until) > now:
+        raise GenerationRunning()
+
+
+def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
+           made: list[int]) -> None:
+    """Note what was made; with a delay, hide it until the clock passes the delay."""
+    if delay > 0:
+        ready = now + timedelta(seconds=delay)
+        tenant.settings = {**(tenant.settings or {}),
+                           "generation_running_until": format_timestamp(ready)}
+        if made:
+            session.execute(update(Payment).where(Payment.tenant_id == tenant.id,
+                                                  Payment.id.in_(made))
+                            .values(visible_at=ready).execution_options(synchronize_session=False))
+    if made:
+        note(session, "created", "payments", made)
+        note(session, "changed", "conversions", session.scalars(
+            select(Conversion.id).where(Conversion.tenant_id == tenant.id,
+                                        Conversion.payment_id.in_(made)).limit(MAX_IDS)))
+
+
+def new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee: Payee,
+                now: datetime, note: str, period_end: datetime | None) -> dict[str, Any]:
+    """Return the row of a new waiting invoice, taking the tenant's next invoice id."""
+    payment_id = tenant.next_payment_id
+    tenant.next_payment_id += 1
+    return {
+        "tenant_id": tenant.id, "id": payment_id, "pid": affiliate.id,
+        "manager_id": affiliate.manager_id, "currency_id": currency.id,
+        "status": int(rules.WAITING), "posted_date": now, "updated_at": now,
+        "pay_sys": payee.system.id, "pay_sys_name": payee.system.title,
+        "pay_acc": payee.pay_acc, "comment": "", "notes": note, "period_end": period_end,
+    }
+
+
+class NothingMade(Exception):
+    """A generation that made no invoice for one affiliate: the first reason, and the skips."""
+
+    reason: AffiseError
+    generation: Generation
+
+    def __init__(self, reason: AffiseError, generation: Generation) -> None:
+        super().__init__(reason.message)
+        self.reason = reason
+        self.generation = generation
+
+
+def reported(session: Session, tenant: Tenant, now: datetime, operation: str,
+             parameters: dict[str, Any], affiliate_id: int | None,
+             make: Callable[[], Generation]) -> Generation:
+    """Run make and keep its report; a refusal carries its report in GenerationRefused."""
+    try:
+        generation = make()
+    except NothingMade as nothing:
+        raise GenerationRefused(nothing.reason, Report(operation, parameters, now,
+                                                       nothing.generation)) from nothing.reason
+    except AffiseError as error:
+        skipped = Generation(skipped=[Skip(affiliate_id, None, error.message)])
+        raise GenerationRefused(error, Report(operation, parameters, now, skipped)) from error
+    Report(operation, parameters, now, generation).keep(session, tenant)
+    return generation

@@ -1,0 +1,49 @@
+"""API keys: one holder each across every tenant, checked by the one function every write uses."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from ..models import Affiliate, Manager
+
+# PostgreSQL advisory lock held by every transaction that hands out keys: tenants' writes run in
+# parallel there, and two of them must not both find a key free and both take it.
+_KEYS_LOCK = 7_204_119
+
+
+def fresh_key() -> str:
+    """Return a new random API key (32 hex characters, like Affise's)."""
+    return secrets.token_hex(16)
+
+
+def taken_keys(session: Session, keys: Iterable[str], other_than: int | None = None) -> set[str]:
+    """Return which of keys a manager or affiliate already holds (outside tenant other_than).
+
+    Every write that hands out keys (tenant create, reset, restore, partner create) asks here
+    first and keeps the answer true until it commits: SQLite writes one transaction at a time,
+    and on PostgreSQL this takes a lock those writers share.
+    """
+    wanted = sorted(set(keys))
+    if not wanted:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEYS_LOCK})
+    taken: set[str] = set()
+    for holder in (Manager, Affiliate):
+        query = select(holder.api_key).where(holder.api_key.in_(wanted))
+        if other_than is not None:
+            query = query.where(holder.tenant_id != other_than)
+        taken.update(session.scalars(query))
+    return taken
+
+
+def unused_key(session: Session) -> str:
+    """Return a fresh API key no tenant holds yet."""
+    while True:
+        key = fresh_key()
+        if not taken_keys(session, [key]):
+            return key
