@@ -558,7 +558,7 @@ def cfa_document() -> dict[str, Any]:
     from datetime import datetime, timedelta
 
     document = json.loads(DEFAULT_FIXTURE.read_text())
-    start = datetime(2023, 1, 1)
+    start = datetime(2020, 1, 1)  # before any conversion of the default fixture
     offer = document["offers"][0]["id"]
     for number in range(CFA_CONVERSIONS):
         document["conversions"].append({
@@ -577,6 +577,7 @@ def bench_cfa(results: Results, work: Path, runs: int) -> None:
     seeded = work / "cfa.db"
     seed_seconds = seed_database(seeded, fixture)
     key = admin_key(document)
+    usd = next(c["id"] for c in document["currencies"] if c["code"] == "USD")
     samples, billed = [], 0
     headers = {"API-Key": key}
     with fresh_copies(seeded, work / "cfa-run.db") as (client, fresh):
@@ -584,7 +585,7 @@ def bench_cfa(results: Results, work: Path, runs: int) -> None:
             fresh()
             started = time.perf_counter()
             answer = client.post("/3.1/payments/create-for-affiliate", headers=headers,
-                                 data={"aid": "2", "sum": "5000", "currency": "2"})
+                                 data={"aid": "2", "sum": "5000", "currency": str(usd)})
             elapsed = time.perf_counter() - started
             if answer.status_code != 200 or answer.json.get("status") != 1:
                 raise RuntimeError(f"create-for-affiliate failed: {answer.data[:300]!r}")
