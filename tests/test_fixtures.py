@@ -28,8 +28,8 @@ from mock_affise.strategies import fixture_documents
 
 from .conftest import DEFAULT_ADMIN_KEY, DEFAULT_FIXTURE
 
-SECTIONS = ("now, currencies, payment_systems, managers, affiliates, offers, conversions, "
-            "payments, corrections")
+SECTIONS = ("now, currencies, payment_systems, managers, affiliates, advertisers, offers, "
+            "conversions, payments, corrections, advertiser_invoices")
 BASE_ADMIN_KEY = "base0123456789abcdef0123456789ab"
 
 
