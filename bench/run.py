@@ -76,7 +76,8 @@ def _default_fixture() -> Path:
 DEFAULT_FIXTURE = _default_fixture()
 MIB = 1024 * 1024
 
-SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "slow_clients", "soak")
+SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "suite", "slow_clients",
+            "soak")
 
 
 # ----------------------------------------------------------------------------- results
@@ -805,6 +806,10 @@ def main(argv: list[str] | None = None) -> int:
             bench_cfa(results, work, 2 if quick else 5)
         if "harness" in only:
             bench_harness(results, work, 10 if quick else 50)
+        if "suite" in only:
+            from suite import bench_suite
+
+            bench_suite(results, work, 10 if quick else 50)
         if "slow_clients" in only:
             bench_slow_clients(results, work)
         if "soak" in only:
