@@ -24,11 +24,14 @@ Figures (targets from issue 6, on a 2-core machine):
                   open against `serve` (one worker) while a normal client makes 100 calls of
                   GET /3.1/payments/{id}, each on a new connection, after a first one (shown
                   apart: it waits for the server to accept those 250 connections); p99.
-  suite           the typical test (fresh tenant, generate, list, update, read, add-correction,
-                  read, partner, currencies, drop) through `requests` to an Affise URL answered
-                  in-process by mock_affise.intercept, against a bare Flask app answering the
-                  recorded bodies intercepted the same way (bench/suite.py); alternating, medians;
-                  ratio = mock / floor.
+  suite           what a test suite feels (bench/suite.py): the typical test and the empty test
+                  through the plugin's server against bare Flask served the same way; in-process
+                  write, read-after-write and page-after-write against a bare test-client call;
+                  bench/suite_example's wall time. Then the typical test (fresh tenant, generate,
+                  list, update, read, add-correction, read, partner, currencies, drop) through
+                  `requests` to an Affise URL answered in-process by mock_affise.intercept,
+                  against a bare Flask app answering the recorded bodies intercepted the same way
+                  (bench/suite_intercept.py); alternating, medians; ratio = mock / floor.
   soak            100,000 requests (GET /3.1/payments/{id}, each one journaled) against
                   `serve --workers 1` for as long as that takes at the rate a 3 s calibration
                   run measured (at most 7 minutes), the worker's RSS sampled every second from
@@ -815,8 +818,11 @@ def main(argv: list[str] | None = None) -> int:
         if "suite" in only:
             from suite import bench_suite
 
+            bench_suite(results, work, 10 if quick else 50)
+            from suite_intercept import bench_intercept_suite
+
             log("suite: the typical test intercepted in-process, and its floor")
-            bench_suite(results, 10 if quick else 50)
+            bench_intercept_suite(results, 10 if quick else 50)
         if "slow_clients" in only:
             bench_slow_clients(results, work)
         if "soak" in only:
