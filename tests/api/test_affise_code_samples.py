@@ -46,6 +46,11 @@ ANSWERS: dict[tuple[str, str], tuple[int, str] | None] = {
     ("DELETE", "/3.1/payments/delete/{id}"): NOT_FOUND,
     ("POST", "/3.1/payments/bulk-delete"): None,
     ("POST", "/3.1/payments/{invoice_id}/conversions/delete"): NOT_FOUND,
+    ("GET", "/3.0/admin/advertiser-invoices"): None,
+    ("POST", "/3.0/admin/advertiser-invoice"):
+        (400, "start_date: must be a date in YYYY-MM-DD format"),
+    ("GET", "/3.0/admin/advertiser-invoice/{number}"): NOT_FOUND,
+    ("POST", "/3.0/admin/advertiser-invoice/{number}"): NOT_FOUND,
 }
 
 
