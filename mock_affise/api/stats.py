@@ -13,7 +13,7 @@ from ..clock import format_timestamp
 from ..money import number
 from ..network import balances, conversions
 from ..network.conversions import ConversionQuery, ConversionView
-from .endpoint import ADMIN, AFFILIATE, MANAGERS, Call, endpoint
+from .endpoint import ADMIN, AFFILIATE, EVERY_ROLE, Call, endpoint
 from .params import Choice, Day, Flag, Int, ListOf, Money, Params, Text
 from .partners import NonBlank, render_pagination
 
@@ -41,6 +41,8 @@ class ConversionListParams(_ignored(_IGNORED_FILTERS)):
     """
 
     always_strict = True
+    admin_only = ("update_from_date", "update_from_hour", "update_to_date", "update_to_hour",
+                  "partner", "revenue", "revenue_from", "revenue_to")
 
     status = ListOf(Choice([str(code) for code in CONVERSION_STATUSES]))
     partner = ListOf(Int(minimum=1))
@@ -104,12 +106,26 @@ def _shared(view: ConversionView) -> dict[str, Any]:
     }
 
 
-def render_conversion(view: ConversionView) -> dict[str, Any]:
+# What an affiliate's key is not shown: the fields of the filters Affise marks "ONLY FOR ADMIN"
+# (partner[], revenue*), and earnings, which would give the revenue away.
+ADMIN_ONLY_FIELDS = ("partner", "revenue", "earnings")
+
+
+def render_conversion(view: ConversionView, admin_api: bool = True) -> dict[str, Any]:
     """Render a conversion as GET /3.0/stats/conversions lists it (status as a word).
 
     The mock keeps no clicks: action_id, clickid are the conversion's id and click_time its
     created_at; device, sub and custom fields are empty; revenue, sum and earnings are 0.
+    Without admin_api (an affiliate's key) the ADMIN_ONLY_FIELDS are left out.
     """
+    body = _conversion_fields(view)
+    if not admin_api:
+        for name in ADMIN_ONLY_FIELDS:
+            del body[name]
+    return body
+
+
+def _conversion_fields(view: ConversionView) -> dict[str, Any]:
     c, common = view.conversion, _shared(view)
     return {
         "id": c.id, "action_id": c.id, "status": STATUS_WORDS[view.status],
@@ -170,7 +186,7 @@ def render_conversion_by_id(view: ConversionView) -> dict[str, Any]:
 
 
 @blueprint.get("/3.0/stats/conversions")
-@endpoint(MANAGERS, params=ConversionListParams)
+@endpoint(EVERY_ROLE, params=ConversionListParams)
 def conversion_list(call: Call) -> dict[str, Any]:
     """List conversions with top-level filters, newest first."""
     p = call.load()
@@ -184,13 +200,15 @@ def conversion_list(call: Call) -> dict[str, Any]:
         update_to_date=p.get("update_to_date"), update_to_hour=p.get("update_to_hour"),
         page=p["page"], limit=p["limit"],
     )
-    page = conversions.find_conversions(call.session, call.tenant.id, call.now, query)
-    return {"status": 1, "conversions": [render_conversion(v) for v in page.items],
+    page = conversions.find_conversions(call.session, call.tenant.id, call.now, query,
+                                        call.audience)
+    admin_api = call.audience.admin_api
+    return {"status": 1, "conversions": [render_conversion(v, admin_api) for v in page.items],
             "pagination": render_pagination(page)}
 
 
 @blueprint.get("/3.0/stats/conversionsbyid")
-@endpoint(MANAGERS, params=ConversionByIdParams)
+@endpoint(ADMIN, params=ConversionByIdParams)
 def conversion_by_id(call: Call) -> dict[str, Any]:
     """Show one conversion by its id."""
     p = call.load()

@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from ..billing.predicates import effective_status, is_open
-from ..billing.rules import COMPLETED, HOLD, STATUS_CODES, update_bound
+from ..billing.predicates import effective_status, is_open, seen_by
+from ..billing.rules import COMPLETED, HOLD, STATUS_CODES, Audience, update_bound
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import Affiliate, Conversion, Currency, Manager, Offer, Payment
@@ -82,10 +82,11 @@ def _viewed(now: datetime) -> Select:
     )
 
 
-def find_conversions(session: Session, tenant_id: int, now: datetime,
-                     query: ConversionQuery) -> Page[ConversionView]:
-    """Return one page of conversions matching query, newest first."""
-    conditions = [Conversion.tenant_id == tenant_id]
+def find_conversions(session: Session, tenant_id: int, now: datetime, query: ConversionQuery,
+                     audience: Audience) -> Page[ConversionView]:
+    """Return one page of the conversions audience sees matching query, newest first."""
+    conditions = [Conversion.tenant_id == tenant_id,
+                  seen_by(audience, tenant_id, Conversion.affiliate_id)]
     if query.statuses is not None:
         conditions.append(effective_status(now).in_(list(query.statuses)))
     if query.affiliate_ids is not None:
