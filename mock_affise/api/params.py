@@ -183,7 +183,7 @@ def load(schema: Params, params: Mapping[str, Any], strict: bool = False,
                 raise ExtraFields(clip(name))
     if not admin_api:
         for name in schema.admin_only:
-            if params.get(name) not in (None, "", [], {}):
+            if _sent(params.get(name)):
                 raise ValidationError(name, ADMIN_ONLY)
     cleaned = {k: v for k, v in params.items() if not _is_blank(v, schema, k)}
     try:
@@ -191,6 +191,15 @@ def load(schema: Params, params: Mapping[str, Any], strict: bool = False,
     except MarshmallowError as exc:
         field, problem = _first_error(exc.messages, schema)
         raise ValidationError(clip(field), problem) from exc
+
+
+def _sent(value: Any) -> bool:
+    """Tell whether a parameter carries a value (partner[]= alone carries none)."""
+    if isinstance(value, list):
+        return any(_sent(item) for item in value)
+    if isinstance(value, dict):
+        return any(_sent(item) for item in value.values())
+    return value not in (None, "")
 
 
 def _is_blank(value: Any, schema: Params, name: str) -> bool:
