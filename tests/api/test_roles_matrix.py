@@ -4,7 +4,8 @@ The routes come from the app's route table: a route served without a row in ROUT
 test_every_affise_route_has_its_row, so a new route cannot be missed. Roles: the tenant's admin,
 its affiliate manager (Bob, who manages affiliates 2, 3 and 5), affiliate 2's own key, no key,
 and the admin key of another tenant. Holders: affiliate 2's object ("own"), affiliate 4's
-("other": nobody manages it) and an object only the other tenant has ("foreign").
+("other": nobody manages it) and an object only the other tenant has ("foreign"); an advertiser
+invoice is this tenant's ("own") or only the other tenant's ("foreign").
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ INVOICED = {"own": (2925, cid("04")), "other": (2926, cid("12")),
 CURRENCY = {"own": 2, "other": 2, "foreign": 1}
 SUM = {"own": "25", "other": "25", "foreign": "5"}
 CORRECTION = {"own": 10, "other": 11, "foreign": 31}
+# Advertiser invoices belong to a tenant's advertisers, not to an affiliate: this tenant's own,
+# or only the other tenant's.
+TENANT_ONLY = ("own", "foreign")
+ADVERTISER = {"own": "62164a9a5a8b7e788f752f13", "foreign": "63aa00000000000000000009"}
+ADVERTISER_INVOICE = {"own": 1, "foreign": 7}
 
 BOBS = [2, 3, 5]
 BOBS_CONVERSIONS = sorted([cid(f"{n:02x}") for n in range(0x01, 0x11)]
@@ -68,6 +74,9 @@ def tenant_document(default_document: dict) -> dict:
     document["payments"][4]["cpa_actions"].append(cid("04"))  # 2925 can lose one, not both
     document["affiliates"][2]["payment_systems"] = [
         {"id": 17, "system_id": 1, "currency": "USD", "active": 1, "fields": {"4": "Z4"}}]
+    document["advertisers"] = [{"id": ADVERTISER["own"], "title": "Acme Ads"}]
+    document["advertiser_invoices"] = [{"number": 1, "supplier_id": ADVERTISER["own"],
+                                        "currency": "USD", "created_at": "2024-06-01 10:00:00"}]
     document["corrections"].append({"id": 11, "payment_id": 2926, "revenue": "1.5",
                                     "comment": "fee", "posted_date": "2024-05-02 10:00:00"})
     return document
@@ -86,7 +95,10 @@ FOREIGN_TENANT = {
                     "created_at": "2024-01-10 09:00:00",
                     "payment_systems": [{"id": 90, "system_id": 1, "currency": "USD",
                                          "active": 1, "fields": {"4": "Z9"}}]}],
-    "offers": [{"id": 4, "title": "Offer 4", "advertiser_id": "62164a9a5a8b7e788f752f13"}],
+    "offers": [{"id": 4, "title": "Offer 4", "advertiser_id": ADVERTISER["foreign"]}],
+    "advertisers": [{"id": ADVERTISER["foreign"], "title": "Nine Ads"}],
+    "advertiser_invoices": [{"number": 7, "supplier_id": ADVERTISER["foreign"],
+                             "currency": "USD", "created_at": "2024-06-01 10:00:00"}],
     "conversions": [
         {"id": CONVERSION["foreign"], "affiliate_id": 9, "offer_id": 4, "status": 1,
          "payouts": "5", "currency": "USD", "country": "US", "goal": "1",
@@ -257,6 +269,29 @@ ROUTES: dict[tuple[str, str], Route] = {
                     each((200, {"2925": False}), (200, {"2926": False}),
                          (200, {"3001": True}))),
         shows=lambda body: body["result"]),
+    ("GET", "/3.0/admin/advertiser-invoices"): Route(
+        lambda h: ("/3.0/admin/advertiser-invoices", None),
+        cells(ONE, admin=(200, [1]), other_tenant=(200, [7])),
+        shows=ids("message", "number"), holders=ONE),
+    ("GET", "/3.0/admin/advertiser-invoice/<int:number>"): Route(
+        lambda h: (f"/3.0/admin/advertiser-invoice/{ADVERTISER_INVOICE[h]}", None),
+        admin_write({"own": (200, 1), "foreign": NOT_FOUND},
+                    {"own": NOT_FOUND, "foreign": (200, 7)}, TENANT_ONLY),
+        shows=lambda body: body["message"]["number"], holders=TENANT_ONLY),
+    ("POST", "/3.0/admin/advertiser-invoice"): Route(
+        lambda h: ("/3.0/admin/advertiser-invoice",
+                   {"supplier_id": ADVERTISER[h], "currency": "USD"}),
+        admin_write(
+            {"own": OK, "foreign": (400, f"supplier_id: unknown advertiser "
+                                         f"'{ADVERTISER['foreign']}'")},
+            {"own": (400, f"supplier_id: unknown advertiser '{ADVERTISER['own']}'"),
+             "foreign": OK}, TENANT_ONLY),
+        holders=TENANT_ONLY),
+    ("POST", "/3.0/admin/advertiser-invoice/<int:number>"): Route(
+        lambda h: (f"/3.0/admin/advertiser-invoice/{ADVERTISER_INVOICE[h]}", {"comment": "c"}),
+        admin_write({"own": OK, "foreign": NOT_FOUND}, {"own": NOT_FOUND, "foreign": OK},
+                    TENANT_ONLY),
+        holders=TENANT_ONLY),
     ("POST", "/3.1/payments/<int:invoice_id>/conversions/delete"): Route(
         lambda h: (f"/3.1/payments/{INVOICED[h][0]}/conversions/delete",
                    {"conversion_ids[]": INVOICED[h][1]}),
