@@ -66,6 +66,8 @@ class ConversionListParams(ConversionFilterParams, _CustomFieldFilters, _ClickFi
     """
 
     always_strict = True
+    admin_only = ("update_from_date", "update_from_hour", "update_to_date", "update_to_hour",
+                  "partner", "revenue", "revenue_from", "revenue_to")
 
     goal = ListOf(Text())
     goal_id = ListOf(Int(minimum=0))

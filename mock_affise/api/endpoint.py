@@ -17,6 +17,7 @@ from flask import Request, Response, current_app, request
 from sqlalchemy.orm import Session
 
 from ..billing.reports import GenerationRefused
+from ..billing.rules import ADMIN_ROLE, AFFILIATE_ROLE, MANAGER_ROLE, Audience, audience
 from ..callers import Caller, Principal, find_caller
 from ..clock import tenant_now
 from ..db import Database, driver_connection, lock_tenant
@@ -29,9 +30,10 @@ from .answers import REQUEST_KEY, TICKET, Ticket
 from .params import Params, load
 from .wire import JSON_TYPE, api_key, request_params
 
-ADMIN = frozenset({"admin"})
-MANAGERS = frozenset({"admin", "affiliate_manager"})
-AFFILIATE = frozenset({"affiliate"})
+ADMIN = frozenset({ADMIN_ROLE})
+MANAGERS = frozenset({ADMIN_ROLE, MANAGER_ROLE})
+AFFILIATE = frozenset({AFFILIATE_ROLE})
+EVERY_ROLE = MANAGERS | AFFILIATE
 
 log = logging.getLogger("mock_affise")
 
@@ -51,7 +53,13 @@ class Call:
 
     def load(self) -> dict[str, Any]:
         """Validate this call's parameters against the endpoint's schema."""
-        return load(self.schema(), self.params, self.strict)
+        return load(self.schema(), self.params, self.strict, self.audience.admin_api)
+
+    @property
+    def audience(self) -> Audience:
+        """Which affiliates the caller sees: the one scoping rule every service applies."""
+        p = self.principal
+        return audience(p.role, p.manager_id, p.affiliate_id)
 
     @property
     def generation_delay(self) -> int:

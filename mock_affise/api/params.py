@@ -18,6 +18,8 @@ from ..numbers import NumberError, is_index, parse_int
 EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_TEXT = 65_536
+# Affise's own words for what only a manager's key may use (extracts.yml).
+ADMIN_ONLY = "available only for admin API-Key"
 
 
 class Scalar(fields.Field):
@@ -171,21 +173,40 @@ class Params(Schema):
 
     # Set True on routes where Affise itself refuses extra fields.
     always_strict = False
+    # The parameters Affise marks "ONLY FOR ADMIN": an affiliate's key may not send them.
+    admin_only: tuple[str, ...] = ()
 
 
-def load(schema: Params, params: Mapping[str, Any], strict: bool = False) -> dict[str, Any]:
-    """Validate params against schema; raise the first problem as an Affise 400."""
+def load(schema: Params, params: Mapping[str, Any], strict: bool = False,
+         admin_api: bool = True) -> dict[str, Any]:
+    """Validate params against schema; raise the first problem as an Affise 400.
+
+    admin_api is False for an affiliate's key, which is refused the schema's admin_only names.
+    """
     if strict or schema.always_strict:
         known = {f.data_key or name for name, f in schema.fields.items()}
         for name in params:
             if name not in known:
                 raise ExtraFields(clip(name))
+    if not admin_api:
+        for name in schema.admin_only:
+            if _sent(params.get(name)):
+                raise ValidationError(name, ADMIN_ONLY)
     cleaned = {k: v for k, v in params.items() if not _is_blank(v, schema, k)}
     try:
         return schema.load(cleaned)
     except MarshmallowError as exc:
         field, problem = _first_error(exc.messages, schema)
         raise ValidationError(clip(field), problem) from exc
+
+
+def _sent(value: Any) -> bool:
+    """Tell whether a parameter carries a value (partner[]= alone carries none)."""
+    if isinstance(value, list):
+        return any(_sent(item) for item in value)
+    if isinstance(value, dict):
+        return any(_sent(item) for item in value.values())
+    return value not in (None, "")
 
 
 def _is_blank(value: Any, schema: Params, name: str) -> bool:

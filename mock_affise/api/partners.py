@@ -202,7 +202,7 @@ def render_partner(partner: Partner) -> dict[str, Any]:
             for code, money in partner.balance.items()
         },
         "offersCount": 0,
-        "api_key": a.api_key,
+        "api_key": partner.api_key,
         "address_1": None,
         "address_2": None,
         "city": None,
@@ -247,7 +247,7 @@ def partner_list(call: Call) -> dict[str, Any]:
         with_balance=params["with_balance"], order=params["order"],
         order_type=params.get("order_type"), page=params["page"], limit=params["limit"],
     )
-    page = partners.find_partners(call.session, call.tenant.id, call.now, query)
+    page = partners.find_partners(call.session, call.tenant.id, call.now, query, call.audience)
     return {"status": 1, "partners": [render_partner(p) for p in page.items],
             "pagination": render_pagination(page)}
 
@@ -257,7 +257,8 @@ def partner_list(call: Call) -> dict[str, Any]:
 def partner_get(call: Call, partner_id: int) -> dict[str, Any]:
     """Show one partner."""
     call.load()
-    partner = partners.get_partner(call.session, call.tenant.id, call.now, partner_id)
+    partner = partners.get_partner(call.session, call.tenant.id, call.now, partner_id,
+                                   call.audience)
     return render_one(partner)
 
 

@@ -21,7 +21,7 @@ from .conversion_params import (
     edit_filter,
     filter_query,
 )
-from .endpoint import ADMIN, AFFILIATE, MANAGERS, Call, endpoint
+from .endpoint import ADMIN, AFFILIATE, EVERY_ROLE, Call, endpoint
 from .partners import render_pagination
 
 blueprint = Blueprint("stats", __name__)
@@ -48,12 +48,26 @@ def _shared(view: ConversionView) -> dict[str, Any]:
     }
 
 
-def render_conversion(view: ConversionView) -> dict[str, Any]:
+# What an affiliate's key is not shown: the fields of the filters Affise marks "ONLY FOR ADMIN"
+# (partner[], revenue*), and earnings, which would give the revenue away.
+ADMIN_ONLY_FIELDS = ("partner", "revenue", "earnings")
+
+
+def render_conversion(view: ConversionView, admin_api: bool = True) -> dict[str, Any]:
     """Render a conversion as GET /3.0/stats/conversions lists it (status as a word).
 
     The mock keeps no clicks: action_id is the conversion's id, clickid it too unless the
     fixture names one, click_time its created_at; device and sub fields are empty; earnings 0.
+    Without admin_api (an affiliate's key) the ADMIN_ONLY_FIELDS are left out.
     """
+    body = _conversion_fields(view)
+    if not admin_api:
+        for name in ADMIN_ONLY_FIELDS:
+            del body[name]
+    return body
+
+
+def _conversion_fields(view: ConversionView) -> dict[str, Any]:
     c, common = view.conversion, _shared(view)
     return {
         "id": c.id, "action_id": c.id, "status": STATUS_WORDS[view.status],
@@ -117,18 +131,20 @@ def render_conversion_by_id(view: ConversionView) -> dict[str, Any]:
 
 
 @blueprint.get("/3.0/stats/conversions")
-@endpoint(MANAGERS, params=ConversionListParams)
+@endpoint(EVERY_ROLE, params=ConversionListParams)
 def conversion_list(call: Call) -> dict[str, Any]:
     """List conversions with top-level filters, newest first."""
     p = call.load()
     query = filter_query(p, page=p["page"], limit=p["limit"])
-    page = conversions.find_conversions(call.session, call.tenant.id, call.now, query)
-    return {"status": 1, "conversions": [render_conversion(v) for v in page.items],
+    page = conversions.find_conversions(call.session, call.tenant.id, call.now, query,
+                                        call.audience)
+    admin_api = call.audience.admin_api
+    return {"status": 1, "conversions": [render_conversion(v, admin_api) for v in page.items],
             "pagination": render_pagination(page)}
 
 
 @blueprint.get("/3.0/stats/conversionsbyid")
-@endpoint(MANAGERS, params=ConversionByIdParams)
+@endpoint(ADMIN, params=ConversionByIdParams)
 def conversion_by_id(call: Call) -> dict[str, Any]:
     """Show one conversion by its id."""
     p = call.load()

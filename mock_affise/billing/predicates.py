@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, or_
+from sqlalchemy import and_, case, false, or_, select, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..models import Conversion, Payment
-from .rules import APPROVED, COMPLETED, HOLD
+from ..models import Affiliate, Conversion, Payment
+from .rules import APPROVED, COMPLETED, HOLD, Audience
 
 
 def hold_expired(now: datetime) -> ColumnElement[bool]:
@@ -48,3 +49,19 @@ def is_open() -> ColumnElement[bool]:
 def visible(now: datetime) -> ColumnElement[bool]:
     """Invoices a delayed generation has finished making by now."""
     return or_(Payment.visible_at.is_(None), Payment.visible_at <= now)
+
+
+def seen_by(audience: Audience, tenant_id: int,
+            affiliate_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Rows whose affiliate (the column affiliate_id) the audience sees (Audience.sees)."""
+    if audience.everyone:
+        return true()
+    if audience.affiliate_id is not None:
+        return affiliate_id == audience.affiliate_id
+    if audience.manager_id is None:
+        return false()
+    # An alias: the subquery must not correlate with an outer query over affiliates.
+    managed = aliased(Affiliate)
+    ids = select(managed.id).where(managed.tenant_id == tenant_id,
+                                   managed.manager_id == audience.manager_id)
+    return affiliate_id.in_(ids)

@@ -187,3 +187,52 @@ def generation_delay(tenant_settings: Mapping[str, Any] | None, default: int) ->
     """Seconds a generation takes on the tenant clock: the tenant's setting, else the default."""
     value = (tenant_settings or {}).get("generation_delay_seconds")
     return int(default if value is None else value)
+
+
+# ----------------------------------------------------------------------------- who sees what
+
+ADMIN_ROLE, MANAGER_ROLE, AFFILIATE_ROLE = "admin", "affiliate_manager", "affiliate"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Which affiliates a caller sees: every one (admin), a manager's own, or only itself.
+
+    Contract section 2: an affiliate-manager key sees the affiliates whose manager_id is its
+    own, and nobody's api_key; an affiliate key sees itself. Billing.predicates.seen_by is the
+    SQL form of sees().
+    """
+
+    everyone: bool = False
+    manager_id: str | None = None
+    affiliate_id: int | None = None
+
+    def sees(self, affiliate_id: int, manager_id: str | None) -> bool:
+        """Tell whether this audience sees the affiliate affiliate_id, managed by manager_id."""
+        if self.everyone:
+            return True
+        if self.affiliate_id is not None:
+            return affiliate_id == self.affiliate_id
+        return manager_id is not None and manager_id == self.manager_id
+
+    @property
+    def sees_api_keys(self) -> bool:
+        """Only admin keys ever see an affiliate's api_key."""
+        return self.everyone
+
+    @property
+    def admin_api(self) -> bool:
+        """A manager's key (Affise's admin API), not an affiliate's: "ONLY FOR ADMIN" applies."""
+        return self.affiliate_id is None
+
+
+EVERYONE = Audience(everyone=True)
+
+
+def audience(role: str, manager_id: str | None, affiliate_id: int | None) -> Audience:
+    """Return what the holder of a key with this role sees."""
+    if role == ADMIN_ROLE:
+        return EVERYONE
+    if role == AFFILIATE_ROLE:
+        return Audience(affiliate_id=affiliate_id)
+    return Audience(manager_id=manager_id)

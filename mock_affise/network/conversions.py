@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from ..billing.predicates import effective_status
-from ..billing.rules import HOLD, STATUS_CODES
+from ..billing.predicates import effective_status, seen_by
+from ..billing.rules import HOLD, STATUS_CODES, Audience
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import Affiliate, Conversion, Currency, Manager, Offer, Payment
@@ -86,10 +86,11 @@ def _viewed(now: datetime) -> Select:
     )
 
 
-def find_conversions(session: Session, tenant_id: int, now: datetime,
-                     query: ConversionQuery) -> Page[ConversionView]:
-    """Return one page of conversions matching query, newest first."""
-    conditions = conversion_conditions(session, tenant_id, now, query)
+def find_conversions(session: Session, tenant_id: int, now: datetime, query: ConversionQuery,
+                     audience: Audience) -> Page[ConversionView]:
+    """Return one page of the conversions audience sees matching query, newest first."""
+    conditions = [*conversion_conditions(session, tenant_id, now, query),
+                  seen_by(audience, tenant_id, Conversion.affiliate_id)]
     counted = _joined(select(func.count()).select_from(Conversion)).where(*conditions)
     total = session.scalar(counted) or 0
     rows = session.execute(

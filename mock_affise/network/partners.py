@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..billing.predicates import seen_by
+from ..billing.rules import EVERYONE, Audience
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import (
@@ -71,12 +73,13 @@ class Partner:
     manager: Manager | None
     payment_systems: list[Binding]
     balance: dict[str, Balance]
+    api_key: str | None  # None for a caller who may not see it (contract section 2)
 
 
-def find_partners(session: Session, tenant_id: int, now: datetime,
-                  query: PartnerQuery) -> Page[Partner]:
-    """Return one page of the tenant's partners matching query."""
-    conditions = [Affiliate.tenant_id == tenant_id]
+def find_partners(session: Session, tenant_id: int, now: datetime, query: PartnerQuery,
+                  audience: Audience) -> Page[Partner]:
+    """Return one page of the tenant's partners matching query that audience sees."""
+    conditions = [Affiliate.tenant_id == tenant_id, seen_by(audience, tenant_id, Affiliate.id)]
     if query.ids is not None:
         conditions.append(Affiliate.id.in_(list(query.ids)))
     if query.status is not None:
@@ -99,7 +102,8 @@ def find_partners(session: Session, tenant_id: int, now: datetime,
         select(Affiliate).where(*conditions).order_by(*order)
         .offset((query.page - 1) * query.limit).limit(query.limit)
     ))
-    return Page(describe_partners(session, tenant_id, now, rows), total, query.page, query.limit)
+    return Page(describe_partners(session, tenant_id, now, rows, audience), total, query.page,
+                query.limit)
 
 
 def _descending(order: str, order_type: str | None) -> bool:
@@ -113,16 +117,20 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: int) -> Partner:
-    """Return one partner; raise NotFound when the tenant has no such affiliate."""
+def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: int,
+                audience: Audience) -> Partner:
+    """Return one partner; raise NotFound when the tenant has none audience sees by that id.
+
+    An affiliate a manager key may not see answers as if absent (contract section 2).
+    """
     affiliate = session.get(Affiliate, (tenant_id, affiliate_id))
-    if affiliate is None:
+    if affiliate is None or not audience.sees(affiliate.id, affiliate.manager_id):
         raise NotFound()
-    return describe_partners(session, tenant_id, now, [affiliate])[0]
+    return describe_partners(session, tenant_id, now, [affiliate], audience)[0]
 
 
 def describe_partners(session: Session, tenant_id: int, now: datetime,
-                      affiliates: Sequence[Affiliate]) -> list[Partner]:
+                      affiliates: Sequence[Affiliate], audience: Audience) -> list[Partner]:
     """Attach managers, payment systems and balances to affiliates in a fixed number of queries."""
     if not affiliates:
         return []
@@ -144,7 +152,8 @@ def describe_partners(session: Session, tenant_id: int, now: datetime,
                                                   row.active, dict(row.fields)))
     balances = affiliate_balances(session, tenant_id, now, ids)
     return [Partner(a, managers.get(a.manager_id) if a.manager_id else None, bindings[a.id],
-                    balances[a.id]) for a in affiliates]
+                    balances[a.id], a.api_key if audience.sees_api_keys else None)
+            for a in affiliates]
 
 
 def login_from_email(email: str) -> str:
@@ -178,7 +187,7 @@ def create_partner(session: Session, tenant: Tenant, now: datetime,
     note(session, "created", "affiliates", [affiliate.id])
     if bindings is not None:
         replace_bindings(session, tenant, affiliate.id, bindings, now)
-    return get_partner(session, tenant.id, now, affiliate.id)
+    return get_partner(session, tenant.id, now, affiliate.id, EVERYONE)
 
 
 def edit_partner(session: Session, tenant: Tenant, now: datetime, affiliate_id: int,
@@ -201,7 +210,7 @@ def edit_partner(session: Session, tenant: Tenant, now: datetime, affiliate_id: 
     if bindings is not None:
         replace_bindings(session, tenant, affiliate_id, bindings, now)
     session.flush()
-    return get_partner(session, tenant.id, now, affiliate_id)
+    return get_partner(session, tenant.id, now, affiliate_id, EVERYONE)
 
 
 def _validated(session: Session, tenant_id: int, affiliate_id: int | None,

@@ -184,13 +184,17 @@ def network_paths() -> dict[str, Schema]:
             errors=AFFISE_ERRORS, description="Any parameter not listed here is a 400 "
             "`Method does not allow extra fields: 'NAME'`, as on Affise. Without date_from the "
             "list starts a week before today on the tenant clock. Filters on click attributes "
-            "are a 400 `NAME: not supported by mock-affise`.",
+            "are a 400 `NAME: not supported by mock-affise`. A manager's key lists "
+            "its own affiliates' conversions; an affiliate's key its own, without partner, "
+            "revenue and earnings, and the filters Affise marks ONLY FOR ADMIN (update_*, "
+            "partner[], revenue*) are a 400 naming them.",
             ok=ok_response(success(conversions=array(schema("Conversion")),
                                    pagination=schema("PartnerPagination")), links={
                 "GetConversion": link("getConversion",
                                       {"query.id": "$response.body#/conversions/0/id"})}))},
         "/3.0/stats/conversionsbyid": {"get": operation(
             "getConversion", "Show one conversion", tag="conversions", errors=WITH_ID,
+            description="Available only for admin API-Key, as on Affise.",
             ok=ok_response(success(conversion=schema("ConversionById"))))},
         "/3.0/admin/conversion/edit": {"post": operation(
             "editConversions", "Change conversions: status, money, comment, custom fields",

@@ -1,8 +1,8 @@
 """Who may call what: the key matrix over every partner, reference and stats route.
 
 Contract section 2: admin keys reach every admin route; an affiliate-manager key may only read
-partners, currencies, payment systems and stats; an affiliate key gets 403 on every admin route
-and may read its own GET /3.0/balance.
+partners, currencies, payment systems and the conversion list; an affiliate key gets 403 on
+every admin route and may read its own GET /3.0/balance and conversions.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/3.0/admin/partner",
      {"email": "auth@example.com", "password": "pw", "country": "NL"}, {"admin"}),
     ("POST", "/3.0/admin/partner/2", {"notes": "edited"}, {"admin"}),
-    ("GET", "/3.0/stats/conversions", None, {"admin", "manager"}),
-    ("GET", f"/3.0/stats/conversionsbyid?id={CONVERSION}", None, {"admin", "manager"}),
+    ("GET", "/3.0/stats/conversions", None, {"admin", "manager", "affiliate"}),
+    ("GET", f"/3.0/stats/conversionsbyid?id={CONVERSION}", None, {"admin"}),
     ("POST", "/3.0/admin/conversion/edit", {"ids[]": CONVERSION, "status": "confirmed"},
      {"admin"}),
     ("GET", "/3.0/balance", None, {"affiliate"}),
@@ -79,7 +79,8 @@ def test_every_affiliate_key_is_denied_the_admin_reads(client, affiliate_id):
 
     assert_error(client.get(f"/3.0/admin/partner/{affiliate_id}", headers=headers), 403,
                  "Auth Denied")
-    assert_error(client.get("/3.0/stats/conversions", headers=headers), 403, "Auth Denied")
+    assert_error(client.get(f"/3.0/stats/conversionsbyid?id={CONVERSION}", headers=headers),
+                 403, "Auth Denied")
 
 
 def test_a_denied_call_is_refused_before_its_parameters_are_read(client):
