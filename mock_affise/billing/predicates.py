@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, or_
+from sqlalchemy import Select, Subquery, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..models import Conversion, Payment
+from ..models import Affiliate, Conversion, Correction, Payment
 from .rules import APPROVED, COMPLETED, HOLD
 
 
@@ -48,3 +48,28 @@ def is_open() -> ColumnElement[bool]:
 def visible(now: datetime) -> ColumnElement[bool]:
     """Invoices a delayed generation has finished making by now."""
     return or_(Payment.visible_at.is_(None), Payment.visible_at <= now)
+
+
+def own_revenue(tenant_id: int, invoice_ids: Select) -> Subquery:
+    """Those invoices' conversions plus corrections (id, revenue): what a referral invoice owes on.
+
+    A referral invoice's own ref_revenue is left out: referral money goes one level up only.
+    """
+    payouts = (select(Conversion.payment_id.label("id"), Conversion.payouts.label("amount"))
+               .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(invoice_ids)))
+    corrections = select(Correction.payment_id, Correction.revenue).where(
+        Correction.tenant_id == tenant_id, Correction.payment_id.in_(invoice_ids))
+    amounts = payouts.union_all(corrections).subquery("amounts")
+    return (select(amounts.c.id, func.sum(amounts.c.amount).label("revenue"))
+            .group_by(amounts.c.id).subquery("own_revenue"))
+
+
+def owed_referral(tenant_id: int, before: datetime) -> list[ColumnElement[bool]]:
+    """Referral invoices owed to their main affiliate: Completed before `before`, not yet taken.
+
+    The caller joins Affiliate on the invoice's pid (Affiliate.ref is the main affiliate).
+    """
+    return [Payment.tenant_id == tenant_id, Payment.status == int(COMPLETED),
+            Payment.ref_payment_id.is_(None), Payment.updated_at < before,
+            Affiliate.tenant_id == tenant_id, Affiliate.id == Payment.pid,
+            Affiliate.ref.is_not(None)]

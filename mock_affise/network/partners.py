@@ -6,12 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..billing.rules import percent_allowed
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import (
@@ -21,7 +21,6 @@ from ..models import (
     PaymentSystem,
     Tenant,
 )
-from ..money import ZERO
 from . import Page
 from .balances import Balance, affiliate_balances, has_balance
 from .bindings import replace_bindings, resolve_bindings
@@ -32,7 +31,6 @@ _ORDER_COLUMNS = {"id": Affiliate.id, "_id": Affiliate.id, "created_at": Affilia
                   "updated_at": Affiliate.updated_at}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -228,7 +226,7 @@ def _validated(session: Session, tenant_id: int, affiliate_id: int | None,
             changes[name] = values[name]
     if "ref_percent" in values:
         percent = values["ref_percent"]
-        if not ZERO <= percent <= HUNDRED:
+        if not percent_allowed(percent):
             raise ValidationError("ref_percent", "must be between 0 and 100")
         changes["ref_percent"] = percent
     if "status" in values:
