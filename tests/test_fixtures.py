@@ -29,7 +29,7 @@ from mock_affise.strategies import fixture_documents
 from .conftest import ADMIN_KEY, DEFAULT_FIXTURE
 
 SECTIONS = ("now, currencies, payment_systems, managers, affiliates, offers, conversions, "
-            "payments, corrections")
+            "payments, corrections, settings")
 BASE_ADMIN_KEY = "base0123456789abcdef0123456789ab"
 
 

@@ -29,3 +29,8 @@ def set_generation_delay(tenant: Tenant, seconds: int) -> None:
 def set_referral_percent(tenant: Tenant, percent: Decimal) -> None:
     """Keep the tenant's referral percent (Settings > Affiliates > Referral payments)."""
     tenant.settings = {**(tenant.settings or {}), "referral_percent": plain(percent)}
+
+
+def seeded_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the settings a fixture document seeds (a reset keeps them, forgets the rest)."""
+    return {k: v for k, v in (settings or {}).items() if k == "referral_percent"}
