@@ -64,12 +64,14 @@ def own_revenue(tenant_id: int, invoice_ids: Select) -> Subquery:
             .group_by(amounts.c.id).subquery("own_revenue"))
 
 
-def owed_referral(tenant_id: int, before: datetime) -> list[ColumnElement[bool]]:
-    """Referral invoices owed to their main affiliate: Completed before `before`, not yet taken.
+def owed_referral(tenant_id: int, before: datetime | None) -> list[ColumnElement[bool]]:
+    """Referral invoices owed to their main affiliate: Completed (before `before`), not taken.
 
     The caller joins Affiliate on the invoice's pid (Affiliate.ref is the main affiliate).
     """
-    return [Payment.tenant_id == tenant_id, Payment.status == int(COMPLETED),
-            Payment.ref_payment_id.is_(None), Payment.updated_at < before,
-            Affiliate.tenant_id == tenant_id, Affiliate.id == Payment.pid,
-            Affiliate.ref.is_not(None)]
+    conditions = [Payment.tenant_id == tenant_id, Payment.status == int(COMPLETED),
+                  Payment.ref_payment_id.is_(None), Affiliate.tenant_id == tenant_id,
+                  Affiliate.id == Payment.pid, Affiliate.ref.is_not(None)]
+    if before is not None:
+        conditions.append(Payment.updated_at < before)
+    return conditions

@@ -31,7 +31,7 @@ class Owed:
     invoices: int
 
 
-def _scoped(tenant_id: int, before: datetime, affiliate_ids: Collection[int] | None,
+def _scoped(tenant_id: int, before: datetime | None, affiliate_ids: Collection[int] | None,
             exclude_affiliate_ids: Collection[int],
             currencies: Collection[str]) -> list[ColumnElement[bool]]:
     """Owed referral invoices within a generation's affiliate and currency scope."""
@@ -48,11 +48,12 @@ def _scoped(tenant_id: int, before: datetime, affiliate_ids: Collection[int] | N
 
 
 def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str, Any] | None,
-                        before: datetime, affiliate_ids: Collection[int] | None = None,
+                        before: datetime | None, affiliate_ids: Collection[int] | None = None,
                         exclude_affiliate_ids: Collection[int] = (),
                         currencies: Collection[str] = ()) -> dict[tuple[int, str], Owed]:
     """Map (main affiliate, currency code) to the referral money it is owed, in one query.
 
+    `before` bounds the Completed time (a generation's period end; None: any time).
     A main affiliate whose percent is 0 is owed nothing (its referral invoices stay owed).
     """
     conditions = _scoped(tenant_id, before, affiliate_ids, exclude_affiliate_ids, currencies)

@@ -47,6 +47,7 @@ class PartnerQuery:
     order_type: str | None = None
     page: int = 1
     limit: int = 50
+    referred_by: int | None = None  # the main affiliate whose referrals these are
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ def find_partners(session: Session, tenant_id: int, now: datetime,
         conditions.append(Affiliate.updated_at >= datetime.combine(query.updated_since, time()))
     if query.with_balance:
         conditions.append(has_balance(tenant_id, now))
+    if query.referred_by is not None:
+        conditions.append(Affiliate.ref == query.referred_by)
     total = session.scalar(select(func.count()).select_from(Affiliate).where(*conditions)) or 0
     descending = _descending(query.order, query.order_type)
     column = _ORDER_COLUMNS[query.order.lstrip("-")]
@@ -109,6 +112,18 @@ def _descending(order: str, order_type: str | None) -> bool:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def find_referrals(session: Session, tenant_id: int, now: datetime, affiliate_id: int,
+                   page: int, limit: int) -> Page[Partner]:
+    """GET /3.0/admin/partner/{id}/referrals: the partners whose ref is affiliate_id, by id.
+
+    An unknown main affiliate is a 404 (Affise's "Resource Not Found"), not an empty list.
+    """
+    if session.get(Affiliate, (tenant_id, affiliate_id)) is None:
+        raise NotFound()
+    return find_partners(session, tenant_id, now, PartnerQuery(referred_by=affiliate_id,
+                                                                page=page, limit=limit))
 
 
 def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: int) -> Partner:
