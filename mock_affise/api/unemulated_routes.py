@@ -15,7 +15,6 @@ NOT_EMULATED: tuple[tuple[str, str], ...] = (
     ("GET", "/3.0/admin/advertiser-invoice/{number}"),
     ("POST", "/3.0/admin/advertiser-invoice/{number}"),
     # Partners, admin side
-    ("GET", "/3.0/admin/partner/{id}/referrals"),
     ("POST", "/3.0/admin/partners/mass-update"),
     ("POST", "/3.0/admin/partner/password/{id}"),
     ("POST", "/3.0/admin/partner/{id}/locale"),

@@ -16,7 +16,7 @@ from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS
     ("GET", "/3.0/admin/postbacks", "GET /3.0/admin/postbacks"),
     ("POST", "/3.0/admin/conversion/import", "POST /3.0/admin/conversion/import"),
     ("GET", "/3.1/partner/me", "GET /3.1/partner/me"),
-    ("GET", "/3.0/admin/partner/2/referrals", "GET /3.0/admin/partner/{id}/referrals"),
+    ("GET", "/3.0/stats/getreferralpayments", "GET /3.0/stats/getreferralpayments"),
     ("GET", "/3.0/admin/advertiser-invoices", "GET /3.0/admin/advertiser-invoices"),
     ("POST", "/3.0/admin/advertiser-invoice", "POST /3.0/admin/advertiser-invoice"),
     ("GET", "/3.0/admin/advertiser-invoice/17", "GET /3.0/admin/advertiser-invoice/{number}"),
