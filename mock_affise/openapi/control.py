@@ -155,8 +155,9 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
             body=json_body(obj({"generation_delay_seconds": {
                 "type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0,
                 "maximum": 366 * 86400},
-                "referral_percent": text(pattern=r"^[0-9]{1,3}(\.[0-9]{1,8})?$",
-                                         examples=["5"])},
+                "referral_percent": {"type": ["string", "number"],
+                                     "pattern": r"^[0-9]{1,3}(\.[0-9]{1,8})?$",
+                                     "minimum": 0, "maximum": 100, "examples": ["5"]}},
                 optional=("generation_delay_seconds", "referral_percent"), minProperties=1),
                 required=True))),
     ]
