@@ -24,6 +24,14 @@ Figures (targets from issue 6, on a 2-core machine):
                   open against `serve` (one worker) while a normal client makes 100 calls of
                   GET /3.1/payments/{id}, each on a new connection, after a first one (shown
                   apart: it waits for the server to accept those 250 connections); p99.
+  suite           what a test suite feels (bench/suite.py): the typical test and the empty test
+                  through the plugin's server against bare Flask served the same way; in-process
+                  write, read-after-write and page-after-write against a bare test-client call;
+                  bench/suite_example's wall time. Then the typical test (fresh tenant, generate,
+                  list, update, read, add-correction, read, partner, currencies, drop) through
+                  `requests` to an Affise URL answered in-process by mock_affise.intercept,
+                  against a bare Flask app answering the recorded bodies intercepted the same way
+                  (bench/suite_intercept.py); alternating, medians; ratio = mock / floor.
   soak            100,000 requests (GET /3.1/payments/{id}, each one journaled) against
                   `serve --workers 1` for as long as that takes at the rate a 3 s calibration
                   run measured (at most 7 minutes), the worker's RSS sampled every second from
@@ -76,7 +84,8 @@ def _default_fixture() -> Path:
 DEFAULT_FIXTURE = _default_fixture()
 MIB = 1024 * 1024
 
-SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "slow_clients", "soak")
+SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "suite", "slow_clients",
+            "soak")
 
 
 # ----------------------------------------------------------------------------- results
@@ -552,7 +561,7 @@ def cfa_document() -> dict[str, Any]:
     from datetime import datetime, timedelta
 
     document = json.loads(DEFAULT_FIXTURE.read_text())
-    start = datetime(2023, 1, 1)
+    start = datetime(2020, 1, 1)  # before any conversion of the default fixture
     offer = document["offers"][0]["id"]
     for number in range(CFA_CONVERSIONS):
         document["conversions"].append({
@@ -571,6 +580,7 @@ def bench_cfa(results: Results, work: Path, runs: int) -> None:
     seeded = work / "cfa.db"
     seed_seconds = seed_database(seeded, fixture)
     key = admin_key(document)
+    usd = next(c["id"] for c in document["currencies"] if c["code"] == "USD")
     samples, billed = [], 0
     headers = {"API-Key": key}
     with fresh_copies(seeded, work / "cfa-run.db") as (client, fresh):
@@ -578,7 +588,7 @@ def bench_cfa(results: Results, work: Path, runs: int) -> None:
             fresh()
             started = time.perf_counter()
             answer = client.post("/3.1/payments/create-for-affiliate", headers=headers,
-                                 data={"aid": "2", "sum": "5000", "currency": "2"})
+                                 data={"aid": "2", "sum": "5000", "currency": str(usd)})
             elapsed = time.perf_counter() - started
             if answer.status_code != 200 or answer.json.get("status") != 1:
                 raise RuntimeError(f"create-for-affiliate failed: {answer.data[:300]!r}")
@@ -805,6 +815,14 @@ def main(argv: list[str] | None = None) -> int:
             bench_cfa(results, work, 2 if quick else 5)
         if "harness" in only:
             bench_harness(results, work, 10 if quick else 50)
+        if "suite" in only:
+            from suite import bench_suite
+
+            bench_suite(results, work, 10 if quick else 50)
+            from suite_intercept import bench_intercept_suite
+
+            log("suite: the typical test intercepted in-process, and its floor")
+            bench_intercept_suite(results, 10 if quick else 50)
         if "slow_clients" in only:
             bench_slow_clients(results, work)
         if "soak" in only:

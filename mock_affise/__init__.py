@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # importing the package stays cheap: Flask loads with the first app
     from flask import Flask
 
-__all__ = ["create_app"]
+    from .interception import Intercept
+
+__all__ = ["create_app", "intercept"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -21,3 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .app import build_app
 
     return build_app(config)
+
+
+def intercept(url: str, app: Flask | None = None, **options: Any) -> Intercept:
+    """Answer calls to url in-process with app (default: a fresh mock); see mock_affise.interception."""
+    from .interception import Intercept
+
+    return Intercept(url, app, **options)

@@ -157,6 +157,12 @@ class NotEnoughPaidConversions(BadRequest):
         )
 
 
+class EditOnlyUnpaid(BadRequest):
+    """A paid advertiser invoice is final: the help center's text ([mock] as the API's)."""
+
+    message = "You can edit only unpaid invoices"
+
+
 class KeysTaken(AffiseError):
     """A restore would hand out API keys another tenant has taken since (a mock-only 409)."""
 

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from .billing.rules import CONVERSION_STATUSES, PARTNER_STATUSES, choose_bindings, format_pay_acc
+from .fixturegen_advertisers import advertiser_sections
 
 NOW = datetime(2024, 6, 15, 12, 0, 0)
 HISTORY_SECONDS = 182 * 86400  # conversions fall in the six months before now
@@ -141,6 +142,8 @@ def generate_fixture(affiliates: int, conversions: int, seed: int, currencies: i
     if invoices:
         document["payments"], document["corrections"] = _invoices(
             rng, invoices, approved, profiles, document["payment_systems"], now)
+    document["advertisers"], document["advertiser_invoices"] = advertiser_sections(
+        seed, document["offers"], [c.code for c in chosen], now)
     return document
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -209,7 +209,38 @@ class Correction(Base):
     posted_date: Mapped[datetime]
 
 
+class Advertiser(Base):
+    """An advertiser (Affise's supplier): whom advertiser invoices bill."""
+
+    __tablename__ = "advertisers"
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    title: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+
+
+class AdvertiserInvoice(Base):
+    """An invoice to an advertiser; detail is [{offer_id, payout_type, actions, amount, comment}]."""
+
+    __tablename__ = "advertiser_invoices"
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    supplier_id: Mapped[str] = mapped_column(String(24))
+    currency: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8), default="unpaid")
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 TENANT_TABLES: tuple[type[Base], ...] = (
+    AdvertiserInvoice,
+    Advertiser,
     Correction,
     Payment,
     Conversion,

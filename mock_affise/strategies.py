@@ -79,9 +79,18 @@ def fixture_documents(draw: st.DrawFn, max_affiliates: int = 4,
             "payouts": str(draw(amounts)), "currency": draw(st.sampled_from(codes)),
             "country": draw(st.sampled_from(["US", "DE", "GB"])), "goal": "1",
             "created_at": _ts(created), "hold_until": hold_until})
+    advertiser_invoices = [
+        {"number": number, "currency": draw(st.sampled_from(codes)),
+         **draw(advertiser_invoice_params([o["advertiser_id"] for o in offers], [1, 2], codes))}
+        for number in range(1, draw(st.integers(0, 3)) + 1)]
+    for invoice in advertiser_invoices:
+        invoice["detail"] = [{**row, "offer_id": int(row["offer_id"])}
+                             for row in invoice.get("detail", [])]
     return {"now": _ts(NOW), "currencies": currencies, "payment_systems": systems,
-            "managers": [manager], "affiliates": affiliates, "offers": offers,
-            "conversions": conversions}
+            "managers": [manager], "affiliates": affiliates,
+            "advertisers": [{"id": offers[0]["advertiser_id"], "title": "Advertiser 1"}],
+            "offers": offers, "conversions": conversions,
+            "advertiser_invoices": advertiser_invoices}
 
 
 # ------------------------------------------------------------------ request parameters
@@ -172,6 +181,32 @@ def list_params() -> st.SearchStrategy[dict[str, Any]]:
                   "aid": _ids, "page": st.integers(1, 3), "limit": st.integers(1, 100)})
 
 
+PAYOUT_TYPES = ("RPA", "RPS", "RPA + RPS", "RPC", "RPM")
+
+
+def advertiser_invoice_params(supplier_ids: list[str], offer_ids: list[int],
+                              codes: tuple[str, ...] | list[str] = CODES
+                              ) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid POST /3.0/admin/advertiser-invoice parameters for a tenant's advertisers and offers.
+
+    detail is a list of rows (a JSON body sends it as is; a form as detail[n][field]).
+    """
+    row = st.fixed_dictionaries(
+        {"offer_id": st.sampled_from(offer_ids), "payout_type": st.sampled_from(PAYOUT_TYPES)},
+        optional={"actions": st.integers(0, 10_000), "amount": st.integers(0, 1_000_000),
+                  "comment": st.text(min_size=1, max_size=20)})
+    period = st.tuples(days, days).map(sorted).map(
+        lambda pair: {"start_date": str(pair[0]), "end_date": str(pair[1])})
+    return st.tuples(
+        st.fixed_dictionaries({"supplier_id": st.sampled_from(supplier_ids),
+                               "currency": st.sampled_from(list(codes))},
+                              optional={"status": st.sampled_from(["paid", "unpaid"]),
+                                        "comment": st.text(min_size=1, max_size=30),
+                                        "detail": st.lists(row, max_size=3)}),
+        st.none() | period,
+    ).map(lambda drawn: {**drawn[0], **(drawn[1] or {})})
+
+
 _not_a_number = st.sampled_from(["abc", "1e309", "NaN", "Infinity", "", "1.2.3", "--1"])
 _not_a_date = st.sampled_from(["2024-02-30", "15/06/2024", "2024-6-1", "yesterday", "20240615"])
 
@@ -187,6 +222,13 @@ INVALID_CASES: dict[str, list[tuple[dict[str, Any], str]]] = {
                              ({"aid": "2", "sum": "abc", "currency": "2"},
                               "sum: must be a decimal number")],
     "bulk-delete": [({}, "ids: is required"), ({"ids": ["x"]}, "ids: item 0 must be an integer")],
+    "advertiser-invoice": [({"currency": "USD"}, "supplier_id: is required"),
+                           ({"supplier_id": "62164a9a5a8b7e788f752f13"}, "currency: is required"),
+                           ({"supplier_id": "62164a9a5a8b7e788f752f13", "currency": "USD",
+                             "start_date": "2024-06-02", "end_date": "2024-06-01"},
+                            "start_date: must not be after end_date (2024-06-02 > 2024-06-01)"),
+                           ({"supplier_id": "62164a9a5a8b7e788f752f13", "currency": "USD",
+                             "status": "open"}, "status: must be one of paid, unpaid")],
 }
 """Known-bad parameters per operation with the exact message the mock (and Affise's envelope)
 answers; a client's error handling can be property-tested against them."""

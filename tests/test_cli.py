@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, func, select
 from mock_affise import cli
 from mock_affise.models import Manager, Tenant
 
-from .conftest import ADMIN_KEY, DEFAULT_FIXTURE, ROOT
+from .conftest import DEFAULT_ADMIN_KEY, DEFAULT_FIXTURE, ROOT
 from .serving import (
     clean_environment,
     free_port,
@@ -88,7 +88,7 @@ def test_serve_prints_its_url_and_an_admin_key_that_works(start, tmp_path):
     server = start("--port", str(port), "--database", f"sqlite:///{database}", port=port)
 
     assert server.url == f"http://127.0.0.1:{port}"
-    assert server.admin_key == ADMIN_KEY  # fixtures/default.json's admin manager
+    assert server.admin_key == DEFAULT_ADMIN_KEY  # fixtures/default.json's admin manager
     assert f"seeded tenant 1 from {DEFAULT_FIXTURE.resolve()}" in server.banner("database")
     assert http_get(f"{server.url}/_mock/health") == (200, {"status": 1, "ready": True})
     if serves_admin_currency():
@@ -107,7 +107,7 @@ def test_restart_on_the_same_file_reuses_the_data(start, tmp_path):
     second = start("--port", str(port), "--database", url, "--fixtures", str(DEFAULT_FIXTURE),
                    port=port)
 
-    assert second.admin_key == invented_key != ADMIN_KEY
+    assert second.admin_key == invented_key != DEFAULT_ADMIN_KEY
     assert second.banner("database") == (
         f"{url} (reused: 1 tenant already there, {DEFAULT_FIXTURE} not loaded)")
     assert tenants_and_admin_keys(database) == (1, [invented_key])
@@ -124,7 +124,7 @@ def test_two_workers_share_one_seeded_file_database(start, tmp_path):
     for _ in range(20):  # enough requests to reach both workers
         assert http_get(f"{server.url}/_mock/health")[0] == 200
     assert len(re.findall(r"Booting worker", server.stderr)) == 2
-    assert tenants_and_admin_keys(database) == (1, [ADMIN_KEY])
+    assert tenants_and_admin_keys(database) == (1, [DEFAULT_ADMIN_KEY])
 
 
 @pytest.mark.serve
@@ -147,7 +147,7 @@ def test_every_serve_option_is_read_from_the_environment(start, tmp_path):
     assert len(re.findall(r"Booting worker", server.stderr)) == 2
     tenants, keys = tenants_and_admin_keys(database)
     assert (tenants, keys) == (1, [server.admin_key])
-    assert server.admin_key != ADMIN_KEY  # seeded from the keyless fixture, not the default
+    assert server.admin_key != DEFAULT_ADMIN_KEY  # seeded from the keyless fixture, not the default
 
 
 @pytest.mark.serve
@@ -160,7 +160,7 @@ def test_a_flag_wins_over_its_environment_variable(start, tmp_path):
     server = start("--port", str(port), "--database", f"sqlite:///{tmp_path / 'flag.db'}",
                    "--workers", "1", "--fixtures", str(DEFAULT_FIXTURE), env=env, port=port)
 
-    assert server.admin_key == ADMIN_KEY
+    assert server.admin_key == DEFAULT_ADMIN_KEY
     assert (tmp_path / "flag.db").exists()
 
 
@@ -175,22 +175,22 @@ def test_an_empty_environment_variable_counts_as_unset(start, tmp_path):
 
     assert server.url == f"http://127.0.0.1:{port}"
     assert server.banner("database").startswith("sqlite:///mock-affise.db (seeded tenant 1")
-    assert tenants_and_admin_keys(tmp_path / "mock-affise.db") == (1, [ADMIN_KEY])
+    assert tenants_and_admin_keys(tmp_path / "mock-affise.db") == (1, [DEFAULT_ADMIN_KEY])
 
 
 @pytest.mark.serve
 def test_serve_fresh_starts_again_from_the_fixture(start, tmp_path):
     database, url, invented_key = served_once_from_a_keyless_fixture(start, tmp_path)
-    assert invented_key != ADMIN_KEY
+    assert invented_key != DEFAULT_ADMIN_KEY
     stale = tmp_path / "mock.db-mock-stale"  # a side file a crashed server could leave
     stale.write_text("")
 
     port = free_port()
     second = start("--port", str(port), "--database", url, "--fresh", port=port)
 
-    assert second.admin_key == ADMIN_KEY
+    assert second.admin_key == DEFAULT_ADMIN_KEY
     assert second.banner("database").startswith(f"{url} (seeded tenant 1 from")
-    assert tenants_and_admin_keys(database) == (1, [ADMIN_KEY])
+    assert tenants_and_admin_keys(database) == (1, [DEFAULT_ADMIN_KEY])
     assert not stale.exists()
 
 
@@ -201,7 +201,7 @@ def test_serve_defaults_to_a_database_file_in_the_working_directory(start, tmp_p
     server = start("--port", str(port), port=port)
 
     assert server.banner("database").startswith("sqlite:///mock-affise.db (seeded tenant 1")
-    assert tenants_and_admin_keys(tmp_path / "mock-affise.db") == (1, [ADMIN_KEY])
+    assert tenants_and_admin_keys(tmp_path / "mock-affise.db") == (1, [DEFAULT_ADMIN_KEY])
 
 
 @pytest.mark.serve
@@ -210,10 +210,10 @@ def test_an_in_memory_database_serves_one_worker(start):
 
     server = start("--port", str(port), "--database", "sqlite://", port=port)
 
-    assert server.admin_key == ADMIN_KEY
+    assert server.admin_key == DEFAULT_ADMIN_KEY
     assert server.banner("database").startswith("sqlite:// (in memory, seeded from")
     if serves_admin_currency():  # the worker holds the tenant seeded before the fork
-        assert http_get(f"{server.url}/3.0/admin/currency", key=ADMIN_KEY)[0] == 200
+        assert http_get(f"{server.url}/3.0/admin/currency", key=DEFAULT_ADMIN_KEY)[0] == 200
 
 
 @pytest.mark.serve
@@ -496,8 +496,8 @@ def test_the_dockerfile_command_serves_with_the_default_fixture_on_the_volume(st
     server = start(argv=command, env=env, port=port)
 
     assert server.url == f"http://0.0.0.0:{port}"
-    assert server.admin_key == ADMIN_KEY
-    assert tenants_and_admin_keys(data / "mock-affise.db") == (1, [ADMIN_KEY])
+    assert server.admin_key == DEFAULT_ADMIN_KEY
+    assert tenants_and_admin_keys(data / "mock-affise.db") == (1, [DEFAULT_ADMIN_KEY])
     # The health check follows the port the container was given.
     healthy = subprocess.run(healthcheck_command(env), capture_output=True, timeout=30, env=env)
     assert healthy.returncode == 0, healthy.stderr
@@ -518,5 +518,5 @@ def test_a_database_url_given_to_the_container_wins_over_the_images(start, tmp_p
     server = start(argv=container_command(), env=env, port=port)
 
     assert server.banner("database").startswith(f"sqlite:///{elsewhere} (seeded tenant 1")
-    assert tenants_and_admin_keys(elsewhere) == (1, [ADMIN_KEY])
+    assert tenants_and_admin_keys(elsewhere) == (1, [DEFAULT_ADMIN_KEY])
     assert not (data / "mock-affise.db").exists()

@@ -64,6 +64,23 @@ def timestamp(text: str) -> datetime:
 # ----------------------------------------------------------------------------- generate-fixture
 
 
+def test_every_advertiser_an_offer_names_is_listed_with_one_to_three_invoices(capsys):
+    document = generated(capsys, 40, 300)
+
+    named = {offer["advertiser_id"] for offer in document["offers"]}
+    assert {a["id"] for a in document["advertisers"]} == named
+    assert all(a["title"] for a in document["advertisers"])
+    per_advertiser = {a: 0 for a in named}
+    for invoice in document["advertiser_invoices"]:
+        per_advertiser[invoice["supplier_id"]] += 1
+        offers = {o["id"] for o in document["offers"]
+                  if o["advertiser_id"] == invoice["supplier_id"]}
+        assert {row["offer_id"] for row in invoice["detail"]} <= offers
+    assert set(per_advertiser.values()) <= {1, 2, 3}
+    numbers = [i["number"] for i in document["advertiser_invoices"]]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_another_document(capsys):
     args = ["--affiliates", "30", "--conversions", "500", "--invoices"]
 
@@ -320,7 +337,7 @@ def test_export_prints_the_oldest_tenant_as_export_tenant_sees_it(capsys, seeded
 
     out = capsys.readouterr().out
     assert json.loads(out) == export_of(database)
-    assert out.startswith('{\n  "now": "2024-06-15 12:00:00",\n')  # indented by 2
+    assert out.startswith('{\n  "now": "2022-05-23 12:00:00",\n')  # indented by 2
 
 
 def test_an_export_loads_back_to_the_same_export(capsys, seeded_database, tmp_path):

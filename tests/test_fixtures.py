@@ -26,10 +26,10 @@ from mock_affise.fixtures import (
 from mock_affise.models import Tenant
 from mock_affise.strategies import fixture_documents
 
-from .conftest import ADMIN_KEY, DEFAULT_FIXTURE
+from .conftest import DEFAULT_ADMIN_KEY, DEFAULT_FIXTURE
 
-SECTIONS = ("now, currencies, payment_systems, managers, affiliates, offers, conversions, "
-            "payments, corrections, settings")
+SECTIONS = ("now, currencies, payment_systems, managers, affiliates, advertisers, offers, "
+            "conversions, payments, corrections, advertiser_invoices, settings")
 BASE_ADMIN_KEY = "base0123456789abcdef0123456789ab"
 
 
@@ -138,7 +138,8 @@ def test_export_of_the_default_fixture_loads_back_to_the_same_export(build, tmp_
     assert second == first
 
 
-def test_export_keeps_every_id_and_key_of_the_default_fixture(build, default_document):
+def test_export_keeps_every_id_and_key_of_the_default_fixture(build):
+    default_document = json.loads(DEFAULT_FIXTURE.read_text())
     exported = first_export(database_of(build(DEFAULT_FIXTURE)))
 
     assert exported["now"] == default_document["now"]
@@ -146,7 +147,7 @@ def test_export_keeps_every_id_and_key_of_the_default_fixture(build, default_doc
                     "conversions", "payments", "corrections"):
         assert sorted(row["id"] for row in exported[section]) == \
             sorted(row["id"] for row in default_document[section]), section
-    assert {m["api_key"] for m in exported["managers"]} >= {ADMIN_KEY}
+    assert {m["api_key"] for m in exported["managers"]} >= {DEFAULT_ADMIN_KEY}
     assert {a["id"]: a["api_key"] for a in exported["affiliates"]} == \
         {a["id"]: a["api_key"] for a in default_document["affiliates"]}
     assert {p["id"]: sorted(p["cpa_actions"]) for p in exported["payments"]} == \
@@ -189,9 +190,10 @@ def test_any_valid_document_round_trips_through_export(tmp_path, document):
 # ----------------------------------------------------------------------------- YAML
 
 
-def test_a_yaml_fixture_loads_like_its_json_twin(build, tmp_path, default_document):
+def test_a_yaml_fixture_loads_like_its_json_twin(build, tmp_path):
     yaml_path = tmp_path / "default.yaml"
-    yaml_path.write_text(yaml.safe_dump(default_document, sort_keys=False), encoding="utf-8")
+    yaml_path.write_text(yaml.safe_dump(json.loads(DEFAULT_FIXTURE.read_text()), sort_keys=False),
+                         encoding="utf-8")
 
     from_yaml = first_export(database_of(build(yaml_path)))
     from_json = first_export(database_of(build(DEFAULT_FIXTURE)))

@@ -15,11 +15,13 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, SUITE_FIXTURE
 from tests.serving import clean_environment
 
 pytestmark = pytest.mark.serve
 KEY = {"API-Key": ADMIN_KEY}
+# These servers hold the suite's network: the invoices and keys below are its.
+SUITE = ("--fixtures", str(SUITE_FIXTURE))
 SLOW_HEADERS = 200
 IDLE = 50
 SHORT_BODIES = 20
@@ -85,7 +87,7 @@ def _response(connection: socket.socket) -> tuple[bytes, dict]:
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_slow_and_idle_clients_do_not_stall_a_normal_one(start, tmp_path, workers):
     server = start("--port", "0", "--workers", workers,
-                   "--database", f"sqlite:///{tmp_path / 'mock.db'}")
+                   "--database", f"sqlite:///{tmp_path / 'mock.db'}", *SUITE)
     port = _port(server.url)
     # A request line and half the headers, then nothing more: the request never completes.
     partial = b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n"
@@ -99,7 +101,7 @@ def test_slow_and_idle_clients_do_not_stall_a_normal_one(start, tmp_path, worker
 
 
 def test_a_body_shorter_than_its_content_length_holds_no_thread(start, tmp_path):
-    server = start("--port", "0", "--database", f"sqlite:///{tmp_path / 'mock.db'}")
+    server = start("--port", "0", "--database", f"sqlite:///{tmp_path / 'mock.db'}", *SUITE)
     # 10 bytes of a promised 100: the server waits for the rest, which never comes.
     short = (b"POST /3.1/payments/2925 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
              b"API-Key: " + ADMIN_KEY.encode() + b"\r\n"
@@ -120,7 +122,7 @@ def test_a_body_shorter_than_its_content_length_holds_no_thread(start, tmp_path)
 
 
 def test_drop_after_commit_closes_the_connection_without_an_answer(start, tmp_path):
-    server = start("--port", "0", "--database", f"sqlite:///{tmp_path / 'mock.db'}",
+    server = start("--port", "0", "--database", f"sqlite:///{tmp_path / 'mock.db'}", *SUITE,
                    env=clean_environment())
     before = requests.get(f"{server.url}/3.1/payments", headers=KEY, params=EVER,
                           timeout=5).json()["pagination"]["total"]

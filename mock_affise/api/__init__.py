@@ -7,9 +7,9 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint the mock serves."""
-    from . import control, partners, payments, reference, stats
+    from . import advertiser_invoices, control, partners, payments, reference, stats
     from .not_emulated import register_not_emulated
 
-    for module in (control, reference, partners, stats, payments):
+    for module in (control, reference, partners, stats, payments, advertiser_invoices):
         app.register_blueprint(module.blueprint)
     register_not_emulated(app)  # last: a served operation always wins over the list

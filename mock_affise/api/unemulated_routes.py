@@ -9,11 +9,6 @@ and deleting its line keeps the list honest.
 from __future__ import annotations
 
 NOT_EMULATED: tuple[tuple[str, str], ...] = (
-    # Advertiser billing (Affise's admin-billing document)
-    ("GET", "/3.0/admin/advertiser-invoices"),
-    ("POST", "/3.0/admin/advertiser-invoice"),
-    ("GET", "/3.0/admin/advertiser-invoice/{number}"),
-    ("POST", "/3.0/admin/advertiser-invoice/{number}"),
     # Partners, admin side
     ("POST", "/3.0/admin/partners/mass-update"),
     ("POST", "/3.0/admin/partner/password/{id}"),

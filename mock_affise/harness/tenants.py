@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -17,6 +19,31 @@ from ..models import HARNESS_MODELS, Manager, Snapshot, Tenant
 from ..network import Page
 from . import snapshots
 from .config import seeded_settings
+
+
+def configured_document(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the document a tenant is made from when none is given (FIXTURES, else the default).
+
+    Read once per file version: the server makes many tenants from one file.
+    """
+    path = Path(settings.get("FIXTURES") or default_fixture_path())
+    try:
+        stat = path.stat()
+    except OSError:
+        return read_document(path)  # the read names the problem
+    version = (str(path), stat.st_mtime_ns, stat.st_size)
+    with _READ_LOCK:
+        held = _READ.get(version[0])
+    if held is not None and held[0] == version:
+        return held[1]
+    document = read_document(path)
+    with _READ_LOCK:
+        _READ[version[0]] = (version, document)
+    return document
+
+
+_READ: dict[str, tuple[tuple[str, int, int], dict[str, Any]]] = {}
+_READ_LOCK = threading.Lock()
 
 
 def new_tenant(session: Session, document: Mapping[str, Any],
@@ -96,8 +123,7 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
         db.serialise_setup(session)  # two processes starting at once seed one tenant
         if session.scalar(select(func.count()).select_from(Tenant)):
             return None
-        return new_tenant(session, read_document(settings.get("FIXTURES")
-                                                 or default_fixture_path()))
+        return new_tenant(session, configured_document(settings))
 
 
 def first_tenant_keys(db: Database) -> dict[str, Any] | None:

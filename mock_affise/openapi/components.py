@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..billing.rules import CONVERSION_STATUSES, PARTNER_STATUSES, STATUS_WORDS
 from ..billing.rules import PAYMENT_STATES as PAYMENT_STATE_WORDS
+from .advertisers import advertiser_invoice
 from .blocks import (
     BOOLEAN,
     DECIMAL_TEXT,
@@ -257,6 +258,7 @@ def components(bodies: dict[str, Schema]) -> Schema:
             "Manager": _manager(),
             "Partner": _partner(),
             "PartnerPagination": _partner_pagination(),
+            "AdvertiserInvoice": advertiser_invoice(),
             "Conversion": _conversion(),
             "ConversionById": _conversion_by_id(),
             "Fixture": _fixture(exported=False),

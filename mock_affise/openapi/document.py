@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..api import register_blueprints
+from . import advertisers
 from .affise import PATH_IDS, REQUESTS, network_paths, payments_paths
 from .blocks import KEYED, OPEN, Schema, ok_response, operation
 from .components import components
@@ -21,8 +22,9 @@ def build_document(app: Flask | None = None) -> Schema:
     if app is None:
         app = Flask("mock_affise")
         register_blueprints(app)
-    affise = {**payments_paths(), **network_paths()}
-    bodies = add_request_side(affise, app, REQUESTS, PATH_IDS)
+    affise = {**payments_paths(), **network_paths(), **advertisers.advertiser_invoice_paths()}
+    bodies = add_request_side(affise, app, {**REQUESTS, **advertisers.REQUESTS},
+                              {**PATH_IDS, **advertisers.PATH_IDS})
     paths = {**affise, **control_paths(),
              "/openapi.json": {"get": operation(
                  "openapi", "This document", tag="documentation", security=OPEN,
@@ -44,7 +46,8 @@ def build_document(app: Flask | None = None) -> Schema:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "tags": [{"name": name} for name in ("payments", "partners", "reference",
-                                              "conversions", CONTROL_TAG, "documentation")],
+                                              "conversions", advertisers.TAG, CONTROL_TAG,
+                                              "documentation")],
         "security": KEYED,
         "paths": paths,
         "components": components(bodies),

@@ -16,8 +16,10 @@ from flask import Flask
 from marshmallow import fields, missing
 from werkzeug.routing import IntegerConverter, Rule
 
+from ..api.advertiser_invoices import DetailRows
 from ..api.params import Choice, Day, Flag, Int, ListOf, Money, Params, Text
 from ..api.partners import Bindings, NonBlank
+from ..network.advertisers import PAYOUT_TYPES
 from .blocks import (
     DAY_IN,
     FLAG_IN,
@@ -86,6 +88,17 @@ def _bindings(f: Bindings, where: str) -> Schema:
                            "&payment_systems[0][currency]=USD&payment_systems[0][fields][4]=Z1"}
 
 
+def _detail_rows(f: DetailRows, where: str) -> Schema:
+    # The rows are read by hand (api/advertiser_invoices.py _detail_row), not by a schema.
+    row = {"type": "object", "properties": {
+        "offer_id": int_in(minimum=1), "payout_type": text(enum=list(PAYOUT_TYPES)),
+        "actions": blank_or(int_in(minimum=0)), "amount": blank_or(int_in(minimum=0)),
+        "comment": TEXT_IN}, "required": ["offer_id", "payout_type"]}
+    return {"anyOf": [array(row), map_of(row, propertyNames=text(pattern=r"^\d+$"))],
+            "description": "Forms send detail[0][offer_id]=4&detail[0][payout_type]=RPA"
+                           "&detail[0][actions]=10&detail[0][amount]=220"}
+
+
 CONVERTERS: dict[type, Callable[[Any, str], Schema]] = {
     Text: lambda f, where: STRING if where == QUERY else TEXT_IN,
     NonBlank: lambda f, where: STRING if where == QUERY else TEXT_IN,
@@ -96,10 +109,12 @@ CONVERTERS: dict[type, Callable[[Any, str], Schema]] = {
     Choice: lambda f, where: text(enum=list(f.choices)),
     ListOf: _list,
     Bindings: _bindings,
+    DetailRows: _detail_rows,
     fields.Raw: lambda f, where: {**STRING, **IGNORED} if where == QUERY else IGNORED,
 }
 # How a form carries a field that is an object (OpenAPI's encoding object).
-FORM_ENCODINGS: dict[type, Schema] = {Bindings: {"style": "deepObject", "explode": True}}
+FORM_ENCODINGS: dict[type, Schema] = {Bindings: {"style": "deepObject", "explode": True},
+                                      DetailRows: {"style": "deepObject", "explode": True}}
 
 
 def field_schema(f: fields.Field, where: str) -> Schema:

@@ -12,6 +12,10 @@ from mock_affise.api.unemulated_routes import NOT_EMULATED
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 IMPLEMENTED = [
+    ("POST", "/3.0/admin/advertiser-invoice"),
+    ("GET", "/3.0/admin/advertiser-invoice/{number}"),
+    ("POST", "/3.0/admin/advertiser-invoice/{number}"),
+    ("GET", "/3.0/admin/advertiser-invoices"),
     ("POST", "/3.0/admin/conversion/edit"),
     ("GET", "/3.0/admin/currency"),
     ("POST", "/3.0/admin/partner"),

@@ -17,10 +17,6 @@ from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS
     ("POST", "/3.0/admin/conversion/import", "POST /3.0/admin/conversion/import"),
     ("GET", "/3.1/partner/me", "GET /3.1/partner/me"),
     ("GET", "/3.0/stats/getreferralpayments", "GET /3.0/stats/getreferralpayments"),
-    ("GET", "/3.0/admin/advertiser-invoices", "GET /3.0/admin/advertiser-invoices"),
-    ("POST", "/3.0/admin/advertiser-invoice", "POST /3.0/admin/advertiser-invoice"),
-    ("GET", "/3.0/admin/advertiser-invoice/17", "GET /3.0/admin/advertiser-invoice/{number}"),
-    ("POST", "/3.0/admin/advertiser-invoice/17", "POST /3.0/admin/advertiser-invoice/{number}"),
     ("DELETE", "/3.0/partner/postback/3/remove", "DELETE /3.0/partner/postback/{id}/remove"),
 ])
 def test_a_known_operation_the_mock_does_not_serve_answers_501_naming_it(

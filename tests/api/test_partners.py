@@ -17,7 +17,7 @@ from tests.api.test_wire import (
     export,
     payment_row,
 )
-from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, DEFAULT_FIXTURE, MANAGER_KEY
+from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, MANAGER_KEY, SUITE_FIXTURE
 
 NOW = "2024-06-15 12:00:00"
 BOB = "5f2a9e0c1d2b3c4d5e6f7a8c"
@@ -273,7 +273,7 @@ def test_a_partner_created_without_a_login_takes_its_emails_name(admin, login):
 
 
 def test_a_seeded_partner_without_a_login_shows_one_all_the_same(make_app):
-    document = json.loads(DEFAULT_FIXTURE.read_text())
+    document = json.loads(SUITE_FIXTURE.read_text())
     document["affiliates"][0]["login"] = None
     client = make_app(document).test_client()
 

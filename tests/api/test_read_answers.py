@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mock_affise import create_app
-from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, SERVER_URL, fresh_database_url
+from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, SERVER_URL, SUITE_FIXTURE, fresh_database_url
 
 KEY = {"API-Key": ADMIN_KEY}
 ALL = "/3.1/payments?date_from=2000-01-01&date_to=2100-01-01"
@@ -153,7 +153,7 @@ def test_two_spellings_of_one_database_file_share_their_change_count(tmp_path, m
     monkeypatch.chdir(tmp_path)
     spellings = [f"sqlite:///{database}", "sqlite:///alias.db",
                  f"sqlite:///file:{database}?uri=true"]
-    apps = [create_app({"DATABASE_URL": url}) for url in spellings]
+    apps = [create_app({"DATABASE_URL": url, "FIXTURES": str(SUITE_FIXTURE)}) for url in spellings]
     try:
         clients = [app.test_client() for app in apps]
         for client in clients[1:]:  # each keeps an answer
@@ -171,7 +171,8 @@ def test_two_spellings_of_one_database_file_share_their_change_count(tmp_path, m
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count files")
 def test_disposing_an_app_closes_the_files_beside_its_database(tmp_path):
     def build_and_dispose(number: int) -> None:
-        app = create_app({"DATABASE_URL": fresh_database_url(tmp_path / f"{number}.db")})
+        app = create_app({"DATABASE_URL": fresh_database_url(tmp_path / f"{number}.db"),
+                          "FIXTURES": str(SUITE_FIXTURE)})
         client = app.test_client()
         client.get("/3.1/payments/2921", headers=KEY)
         client.post("/3.1/payments/2925", headers=KEY, data={"comment": "x"})

@@ -13,6 +13,7 @@ from marshmallow import ValidationError, fields
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mock_affise.api.advertiser_invoices import DetailRows
 from mock_affise.api.not_emulated import ENDPOINT_PREFIX
 from mock_affise.api.params import Choice, Day, Flag, Int, ListOf, Money, Params, Text
 from mock_affise.api.partners import Bindings, NonBlank
@@ -76,6 +77,7 @@ def good_and_bad(f: fields.Field) -> tuple[Any, Any | None]:
         return f.choices[0], "not one of them"
     readers = {Day: ("2024-05-01", "x"), Money: ("22.5", "x"), Flag: ("1", "x"),
                Bindings: ([{"system_id": 1}], "x"), Text: ("US", None), NonBlank: ("US", None),
+               DetailRows: ([{"offer_id": 4, "payout_type": "RPA"}], "x"),
                fields.Raw: ("x", None)}
     return next(sample for kind, sample in readers.items() if isinstance(f, kind))
 

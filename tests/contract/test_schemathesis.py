@@ -28,7 +28,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from mock_affise import create_app
 from mock_affise.openapi import build_document
-from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, fresh_database_url
+from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, SUITE_FIXTURE, fresh_database_url
 
 LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
 MAX_EXAMPLES = 500 if LONG else 25
@@ -129,7 +129,8 @@ class Server:
     def fresh(self) -> Flask:
         if self.app is not None:
             self.app.extensions["mock_affise"].db.dispose()
-        self.app = create_app({"DATABASE_URL": fresh_database_url()})
+        self.app = create_app({"DATABASE_URL": fresh_database_url(),
+                               "FIXTURES": str(SUITE_FIXTURE)})
         self.app.config["TESTING"] = True
         self.app.test_client().post(PRISTINE.rsplit("/", 1)[0], json={"name": "pristine"})
         self.dirty = False

@@ -1,28 +1,42 @@
 """The pytest plugin as a user meets it: the `affise` fixture against the live server.
 
 The package is installed, so its pytest11 entry point puts the plugin in this suite. Set
-MOCK_AFFISE_URL and these tests run unchanged against an external server (a container).
+MOCK_AFFISE_URL and these tests run unchanged against an external server (a container). Each
+tenant is seeded from the suite's document (tests/suite_fixture.json), the network these
+numbers were computed from.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import requests
 
 from mock_affise.pytest_plugin import AffiseTenant, MockAffiseControlError
+from tests.conftest import SUITE_FIXTURE
 
 GENERATE = "/3.1/payments/generate"
 GENERATING = {"status": 1, "message": "Payment generates will take a few minutes"}
 RESULT_TRUE = {"status": 1, "result": True}
 EVER = {"date_from": "2000-01-01", "date_to": "2099-12-31"}
 SEED_INVOICES = [2925, 2924, 2923, 2922, 2921]
-# What generate(date=2024-06-15) makes from the default document: id -> (affiliate, code, revenue).
+# What generate(date=2024-06-15) makes from the suite's document: id -> (affiliate, code, revenue).
 JUNE_INVOICES = {
     2929: (5, "USD", "19.98000000"),
     2928: (3, "USD", "12.50000000"),
     2927: (2, "USD", "81.25000000"),
     2926: (2, "EUR", "105.00000000"),
 }
+
+
+@pytest.fixture
+def affise_fixture_document() -> dict:
+    """Seed each test's tenant from the suite's document, with fresh keys of its own."""
+    document = json.loads(SUITE_FIXTURE.read_text())
+    for person in document["managers"] + document["affiliates"]:
+        del person["api_key"]  # keys are unique on a server: each tenant gets new ones
+    return document
 
 
 def invoices(affise: AffiseTenant) -> dict[int, tuple[int, str, str]]:

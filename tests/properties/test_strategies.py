@@ -12,6 +12,7 @@ from mock_affise.fixtures import FixtureSchema, create_tenant, export_tenant, va
 from mock_affise.models import Tenant
 from mock_affise.strategies import (
     ENCODINGS,
+    advertiser_invoice_params,
     bulk_delete_params,
     encode,
     fixture_documents,
@@ -80,6 +81,37 @@ def test_invalid_parameters_are_refused_with_a_400_in_the_envelope(client, case,
         assert answered == message
 
 
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(params=advertiser_invoice_params(["62164a9a5a8b7e788f752f13", "62164a9a5a8b7e788f752f99"],
+                                        [4, 5, 6]))
+def test_a_drawn_advertiser_invoice_is_created_and_reads_back_as_sent(client, params):
+    created = client.post("/3.0/admin/advertiser-invoice", json=params, headers=KEY)
+    assert created.json == {"status": 1, "message": "Invoice created."}
+    newest = client.get("/3.0/admin/advertiser-invoices", headers=KEY,
+                        query_string={"limit": 1}).json["message"][0]
+    assert newest["supplier_id"] == params["supplier_id"]
+    assert newest["currency"] == params["currency"]
+    assert newest["status"] == params.get("status", "unpaid")
+    assert newest["comment"] == params.get("comment")
+    assert newest["detail"] == [{"actions": 0, "amount": 0, "comment": None, **row}
+                                for row in params.get("detail", [])]
+    if "start_date" in params:
+        assert (newest["start_date"], newest["end_date"]) == (params["start_date"],
+                                                              params["end_date"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(case=invalid_params("advertiser-invoice"), encoding=st.sampled_from(ENCODINGS))
+def test_invalid_advertiser_invoice_parameters_are_refused_naming_the_field(client, case,
+                                                                            encoding):
+    params, message = case
+    status, ok, answered = BillingClient(client, encoding).call("/3.0/admin/advertiser-invoice",
+                                                                params)
+    assert (status, ok, answered) == (400, False, message)
+
+
 @settings(max_examples=25, deadline=None)
 @given(document=fixture_documents())
 def test_every_drawn_fixture_document_validates_and_round_trips_load_export(document):
@@ -95,5 +127,7 @@ def test_every_drawn_fixture_document_validates_and_round_trips_load_export(docu
 
     assert FixtureSchema().dump(validate(exported)) == exported
     assert len(exported["conversions"]) == len(document["conversions"])
+    assert [i["number"] for i in exported["advertiser_invoices"]] == \
+        [i["number"] for i in document["advertiser_invoices"]]
     assert {p["id"]: sorted(p["cpa_actions"]) for p in exported["payments"]} == \
         {p["id"]: sorted(p.get("cpa_actions", [])) for p in document.get("payments", [])}

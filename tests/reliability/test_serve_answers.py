@@ -13,11 +13,13 @@ import time
 import pytest
 import requests
 
-from tests.conftest import ADMIN_KEY, SERVER_URL, fresh_database_url
+from tests.conftest import ADMIN_KEY, SERVER_URL, SUITE_FIXTURE, fresh_database_url
 from tests.serving import clean_environment
 
 pytestmark = pytest.mark.serve
 KEY = {"API-Key": ADMIN_KEY}
+# These servers hold the suite's network: the invoices and keys below are its.
+SUITE = ("--fixtures", str(SUITE_FIXTURE))
 
 
 def _database(tmp_path) -> str:
@@ -32,7 +34,7 @@ def _get(url: str, path: str, **params) -> requests.Response:
 
 @pytest.mark.postgres
 def test_every_worker_sees_a_change_made_through_another(start, tmp_path):
-    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path))
+    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path), *SUITE)
     for round_ in range(12):
         comment = f"round {round_}"
         changed = requests.post(f"{server.url}/3.1/payments/2925", timeout=30,
@@ -45,7 +47,7 @@ def test_every_worker_sees_a_change_made_through_another(start, tmp_path):
 
 @pytest.mark.postgres
 def test_the_journal_lists_calls_in_the_order_they_were_made_by_any_worker(start, tmp_path):
-    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path))
+    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path), *SUITE)
     made = []
     for number in range(40):
         # the same few paths again and again: most calls are replayed answers
@@ -64,10 +66,10 @@ def test_the_journal_lists_calls_in_the_order_they_were_made_by_any_worker(start
 
 
 def test_journal_reads_under_load_see_every_answered_call_and_never_starve(start, tmp_path):
-    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path),
+    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path), *SUITE,
                    env=clean_environment(MOCK_AFFISE_JOURNAL_SIZE="1000000",
-                                       MOCK_AFFISE_JOURNAL_LIMIT="1000000",
-                                       MOCK_AFFISE_JOURNAL_MAX_LIMIT="1000000"))
+                                         MOCK_AFFISE_JOURNAL_LIMIT="1000000",
+                                         MOCK_AFFISE_JOURNAL_MAX_LIMIT="1000000"))
     answered = [0] * 4
     stop = threading.Event()
 

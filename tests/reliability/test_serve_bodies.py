@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, SUITE_FIXTURE
 
 pytestmark = pytest.mark.serve
 
@@ -39,7 +39,8 @@ def _post_chunked(url: str, path: str, chunks: bytes) -> tuple[int, bytes]:
 ])
 def test_a_chunked_body_with_a_bad_chunk_is_a_400_and_the_server_serves_on(start, tmp_path,
                                                                              path, chunks):
-    server = start("--port", "0", "--database", f"sqlite:///{tmp_path / 'bodies.db'}")
+    server = start("--port", "0", "--database", f"sqlite:///{tmp_path / 'bodies.db'}",
+                   "--fixtures", str(SUITE_FIXTURE))  # the suite's network, whose key is sent
 
     status, body = _post_chunked(server.url, path, chunks)
 

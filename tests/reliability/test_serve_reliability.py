@@ -16,11 +16,13 @@ from decimal import Decimal
 import pytest
 import requests
 
-from tests.conftest import ADMIN_KEY, DEFAULT_FIXTURE, SERVER_URL, fresh_database_url
+from tests.conftest import ADMIN_KEY, SERVER_URL, SUITE_FIXTURE, fresh_database_url
 from tests.serving import clean_environment, mock_affise_command
 
 pytestmark = pytest.mark.serve
 KEY = {"API-Key": ADMIN_KEY}
+# These servers hold the suite's network: the invoices and keys below are its.
+SUITE = ("--fixtures", str(SUITE_FIXTURE))
 EVER = {"date_from": "1900-01-01", "date_to": "9000-12-31"}
 LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
 CALLS = Counter()
@@ -64,7 +66,7 @@ def _hammer(url: str, number: int, rounds: int, statuses: list, bodies: list) ->
 
 @pytest.mark.postgres
 def test_concurrent_clients_on_several_workers_never_bill_twice_nor_fail(start, tmp_path):
-    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path))
+    server = start("--workers", "2", "--port", "0", "--database", _database(tmp_path), *SUITE)
     url = server.url
     statuses: list[int] = []
     bodies: list[str] = []
@@ -80,7 +82,7 @@ def test_concurrent_clients_on_several_workers_never_bill_twice_nor_fail(start, 
     assert set(statuses) <= {200, 400, 404}, Counter(statuses)
     assert not [b for b in bodies if "locked" in b.lower() or "server error" in b.lower()]
     payouts = {c["id"]: Decimal(c["payouts"])
-               for c in json.loads(DEFAULT_FIXTURE.read_text())["conversions"]}
+               for c in json.loads(SUITE_FIXTURE.read_text())["conversions"]}
     payments = requests.get(f"{url}/3.1/payments", params=EVER, headers=KEY).json()["payments"]
     billed = Counter(c for p in payments for c in p["cpa_actions"])
     assert [c for c, n in billed.items() if n > 1] == []

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 )
 
 from mock_affise import create_app
-from mock_affise.strategies import fixture_documents
+from mock_affise.strategies import advertiser_invoice_params, fixture_documents
 from tests.conftest import fresh_database_url
 
 from .model import BillingModel, Refused, referral_share
@@ -60,6 +60,11 @@ class BillingMachine(RuleBasedStateMachine):
         self.http = self.app.test_client()
         self.model = BillingModel(document)
         self.frozen: dict[int, dict] = {}
+        # Advertiser invoices: number -> what the API must show (a paid one never changes).
+        self.advertiser_invoices = {
+            i["number"]: {"supplier_id": i["supplier_id"], "currency": i["currency"],
+                          "status": i.get("status", "unpaid"), "comment": i.get("comment")}
+            for i in document["advertiser_invoices"]}
 
     def _write(self, document) -> str:
         import tempfile
@@ -202,6 +207,34 @@ class BillingMachine(RuleBasedStateMachine):
             assert response.status_code == 200, response.json
             assert response.json["data"]["ids"] == chosen
 
+    @rule(data=st.data())
+    def create_advertiser_invoice(self, data):
+        suppliers = sorted({o["advertiser_id"] for o in self.document["offers"]})
+        codes = [c["code"] for c in self.document["currencies"]]
+        params = data.draw(advertiser_invoice_params(suppliers, [1, 2], codes))
+        response = self.http.post("/3.0/admin/advertiser-invoice", headers=KEY, json=params)
+        self.expect(response, None, {"status": 1, "message": "Invoice created."})
+        number = max(self.advertiser_invoices, default=0) + 1
+        self.advertiser_invoices[number] = {
+            "supplier_id": params["supplier_id"], "currency": params["currency"],
+            "status": params.get("status", "unpaid"), "comment": params.get("comment")}
+
+    @rule(index=st.integers(0, 10), status=st.none() | st.sampled_from(["paid", "unpaid"]),
+          comment=st.none() | st.sampled_from(["checked", "late"]))
+    def edit_advertiser_invoice(self, index, status, comment):
+        if not self.advertiser_invoices:
+            return
+        number = sorted(self.advertiser_invoices)[index % len(self.advertiser_invoices)]
+        params = {k: v for k, v in (("status", status), ("comment", comment)) if v is not None}
+        response = self.http.post(f"/3.0/admin/advertiser-invoice/{number}", headers=KEY,
+                                  data=params)
+        invoice = self.advertiser_invoices[number]
+        if invoice["status"] == "paid":
+            self.expect(response, Refused("You can edit only unpaid invoices"))
+            return
+        self.expect(response, None, {"status": 1, "message": "Invoice updated"})
+        invoice.update(params)
+
     @rule(hours=st.sampled_from([1, 24, 24 * 7, 24 * 30]))
     def advance_clock(self, hours):
         from datetime import timedelta
@@ -257,6 +290,17 @@ class BillingMachine(RuleBasedStateMachine):
             assert all(payments[int(r)]["status"] == "2" for r in payment["ref_ids"])
             expected = referral_share(own, self.model.percent(payment["pid"]))
             assert Decimal(payment["ref_revenue"]) == expected
+
+    @invariant()
+    def api_and_model_agree_on_every_advertiser_invoice(self):
+        if not hasattr(self, "http"):
+            return
+        listing = self.http.get("/3.0/admin/advertiser-invoices", headers=KEY,
+                                query_string={"limit": 500}).json["message"]
+        shown = {i["number"]: {k: i[k] for k in ("supplier_id", "currency", "status", "comment")}
+                 for i in listing}
+        assert shown == self.advertiser_invoices
+        assert [i["number"] for i in listing] == sorted(shown, reverse=True)
 
     @invariant()
     def balances_are_payable_plus_hold(self):

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import request
 
-from ...config import default_fixture_path
 from ...db import lock_tenant
 from ...errors import NotFound
-from ...fixtures import FixtureError, read_document
+from ...fixtures import FixtureError
 from ...harness import tenants
 from ..endpoint import database
 from ..wire import json_response
@@ -18,7 +17,7 @@ from .schemas import PageQuery, parse
 @blueprint.post("/tenants")
 def create_tenant():
     """Make a new isolated tenant from the body's fixture document (the default when empty)."""
-    document = fixture_body() or read_document(settings().get("FIXTURES") or default_fixture_path())
+    document = fixture_body() or tenants.configured_document(settings())
     with database().transaction(write=True) as session:
         try:
             made = tenants.new_tenant(session, document, settings()["MAX_TENANTS"])
