@@ -180,12 +180,17 @@ class Conversion(Base):
 
 
 class Payment(Base):
-    """An affiliate invoice (Affise calls it a payment). Its revenue is derived, never stored."""
+    """An affiliate invoice (Affise calls it a payment).
+
+    Its revenue is derived, never stored; only the referral money it took (ref_revenue) is kept,
+    as the main affiliate's percent stood when it took it.
+    """
 
     __tablename__ = "payments"
     __table_args__ = (
         Index("ix_payments_affiliate", "tenant_id", "pid", "currency_id"),
         Index("ix_payments_posted", "tenant_id", "posted_date"),
+        Index("ix_payments_ref", "tenant_id", "ref_payment_id"),
     )
 
     tenant_id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +210,10 @@ class Payment(Base):
     visible_at: Mapped[datetime | None] = mapped_column(default=None)
     # Exclusive end of the billed period (midnight after its last day): by_last_invoice starts here.
     period_end: Mapped[datetime | None]
+    # A referral invoice: the main affiliate's invoice that took its referral money (None: owed).
+    ref_payment_id: Mapped[int | None] = mapped_column(default=None)
+    # A main invoice: the referral money it took, fixed when it took it (None: none taken).
+    ref_revenue: Mapped[Decimal | None] = mapped_column(Money, default=None)
 
 
 class Correction(Base):
@@ -281,6 +290,8 @@ class GenerationReport(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     payments: Mapped[list[int]] = mapped_column(JSON, default=list)
     skipped: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Per invoice made (its id as a string): the referral invoices it took.
+    referrals: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
 
 class Snapshot(Base):
     """A named checkpoint of a tenant; its rows live in the snapshot_* shadow tables."""

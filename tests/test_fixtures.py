@@ -29,7 +29,7 @@ from mock_affise.strategies import fixture_documents
 from .conftest import DEFAULT_ADMIN_KEY, DEFAULT_FIXTURE
 
 SECTIONS = ("now, currencies, payment_systems, managers, affiliates, advertisers, offers, "
-            "conversions, payments, corrections, advertiser_invoices")
+            "conversions, payments, corrections, advertiser_invoices, settings")
 BASE_ADMIN_KEY = "base0123456789abcdef0123456789ab"
 
 

@@ -130,11 +130,14 @@ class NewPartnerParams(PartnerFields):
     country = NonBlank(required=True)
 
 
-class PartnerListParams(Params):
-    id = ListOf(Int(minimum=1))
-    with_balance = Flag(load_default=False)
+class PageParams(Params):
     limit = Int(minimum=1, maximum=500, load_default=50)
     page = Int(minimum=1, maximum=1_000_000_000, load_default=1)  # offset fits 64 bits
+
+
+class PartnerListParams(PageParams):
+    id = ListOf(Int(minimum=1))
+    with_balance = Flag(load_default=False)
     updated_at = Day()
     status = Choice(list(PARTNER_STATUSES))
     search = Text()
@@ -278,3 +281,14 @@ def partner_edit(call: Call, partner_id: int) -> dict[str, Any]:
     params = call.load()
     partner = partners.edit_partner(call.session, call.tenant, call.now, partner_id, params)
     return render_one(partner)
+
+
+@blueprint.get("/3.0/admin/partner/<int:partner_id>/referrals")
+@endpoint(MANAGERS, params=PageParams)
+def partner_referrals(call: Call, partner_id: int) -> dict[str, Any]:
+    """List the partners a main affiliate referred."""
+    params = call.load()
+    page = partners.find_referrals(call.session, call.tenant.id, call.now, partner_id,
+                                   params["page"], params["limit"], call.audience)
+    return {"status": 1, "referrals": [render_partner(p) for p in page.items],
+            "pagination": render_pagination(page)}

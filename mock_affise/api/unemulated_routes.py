@@ -10,7 +10,6 @@ from __future__ import annotations
 
 NOT_EMULATED: tuple[tuple[str, str], ...] = (
     # Partners, admin side
-    ("GET", "/3.0/admin/partner/{id}/referrals"),
     ("POST", "/3.0/admin/partners/mass-update"),
     ("POST", "/3.0/admin/partner/password/{id}"),
     ("POST", "/3.0/admin/partner/{id}/locale"),

@@ -86,7 +86,7 @@ def delete_correction(session: Session, tenant: Tenant, now: datetime,
 
 
 def _release(session: Session, tenant_id: int, invoice_ids: list[int], now: datetime) -> None:
-    """Delete invoices: their conversions become payable again, their corrections go."""
+    """Delete invoices: their conversions and referral invoices are owed again; corrections go."""
     note(session, "changed", "conversions", session.scalars(
         select(Conversion.id).where(Conversion.tenant_id == tenant_id,
                                     Conversion.payment_id.in_(invoice_ids)).limit(MAX_IDS)))
@@ -95,6 +95,11 @@ def _release(session: Session, tenant_id: int, invoice_ids: list[int], now: date
         update(Conversion)
         .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(invoice_ids))
         .values(payment_id=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    session.execute(
+        update(Payment)
+        .where(Payment.tenant_id == tenant_id, Payment.ref_payment_id.in_(invoice_ids))
+        .values(ref_payment_id=None)
         .execution_options(synchronize_session=False))
     session.execute(delete(Correction).where(
         Correction.tenant_id == tenant_id, Correction.payment_id.in_(invoice_ids)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, select, update
@@ -30,6 +31,7 @@ from .making import (
     rows_by_id,
 )
 from .predicates import is_payable
+from .referrals import owed_referral_money, take_referral_money, taken_by
 from .reports import Generation, Skip
 from .rules import Period, generation_period, threshold
 
@@ -144,27 +146,32 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
     if unknown:
         raise ValidationError("currencies", f"unknown currency code '{unknown[0]}'")
     conditions = _scope_conditions(tid, scope, now, tenant.next_payment_id)
-    groups = session.execute(
-        select(Conversion.affiliate_id, Conversion.currency, func.sum(Conversion.payouts),
-               func.count())
-        .where(*conditions)
-        .group_by(Conversion.affiliate_id, Conversion.currency)
-        .order_by(Conversion.affiliate_id, Conversion.currency)
-    ).all()
+    groups = {(affiliate_id, code): (total, count) for affiliate_id, code, total, count in
+              session.execute(
+                  select(Conversion.affiliate_id, Conversion.currency,
+                         func.sum(Conversion.payouts), func.count())
+                  .where(*conditions)
+                  .group_by(Conversion.affiliate_id, Conversion.currency)).all()}
+    owed = owed_referral_money(session, tid, tenant.settings, scope.period.end,
+                               scope.affiliate_ids, scope.exclude_affiliate_ids, scope.currencies)
     result = Generation()
-    if not groups:
+    if not groups and not owed:
         if single_affiliate is not None:
             raise NoPaidConversions(display_name(affiliate), affiliate.id)
         finish(session, tenant, now, delay, [])
         return result
     affiliates = {a.id: a for a in rows_by_id(session, Affiliate, tid, Affiliate.id,
-                                                {g[0] for g in groups})}
+                                                {key[0] for key in (*groups, *owed)})}
     paid_by = payees(session, tid, affiliates)
     new_payments: list[dict[str, Any]] = []
-    expected = 0
+    expected = expected_referrals = 0
+    taking: list[int] = []
     first_reason: AffiseError | None = None
-    for affiliate_id, code, total, count in groups:
+    for affiliate_id, code in sorted({*groups, *owed}):
         affiliate, currency = affiliates[affiliate_id], currencies[code]
+        payouts, count = groups.get((affiliate_id, code), (Decimal(0), 0))
+        referral = owed.get((affiliate_id, code))
+        total = payouts + (referral.ref_revenue if referral else 0)
         payee = paid_by.get((affiliate_id, code))
         reason: AffiseError | None = None
         if payee is None:
@@ -177,7 +184,12 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
             result.skipped.append(Skip(affiliate_id, code, reason.message))
             first_reason = first_reason or reason
             continue
-        new_payments.append(new_payment(tenant, affiliate, currency, payee, now, note, scope.period.end))
+        row = new_payment(tenant, affiliate, currency, payee, now, note, scope.period.end)
+        if referral is not None:
+            row["ref_revenue"] = referral.ref_revenue
+            taking.append(row["id"])
+            expected_referrals += referral.invoices
+        new_payments.append(row)
         expected += count
     if not new_payments:
         if single_affiliate is not None and first_reason is not None:
@@ -207,6 +219,8 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
     ).rowcount
     if billed != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
         raise ServerError()
+    take_referral_money(session, tid, scope.period.end, taking, expected_referrals)
     result.made = [p["id"] for p in new_payments]
+    result.referrals = taken_by(session, tid, taking)
     finish(session, tenant, now, delay, result.made)
     return result

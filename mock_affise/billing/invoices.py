@@ -36,12 +36,18 @@ class Invoice:
     conversion_ids: list[str] = field(default_factory=list)
     costs: list[OfferCost] = field(default_factory=list)
     corrections: list[Row] = field(default_factory=list)  # id, revenue, comment, posted_date
+    ref_ids: list[int] = field(default_factory=list)  # the referral invoices it took, ascending
+
+    @property
+    def ref_revenue(self) -> Decimal | None:
+        """Return the referral money the invoice took, None when it took none."""
+        return self.payment.ref_revenue
 
     @property
     def revenue(self) -> Decimal:
-        """Return the invoice's revenue (rules.invoice_revenue)."""
+        """Return the invoice's revenue (rules.invoice_revenue), referral money included."""
         return rules.invoice_revenue((c.payout * c.count for c in self.costs),
-                                     (c.revenue for c in self.corrections))
+                                     (c.revenue for c in self.corrections), self.ref_revenue)
 
 
 def get_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Payment:
@@ -77,7 +83,10 @@ def stored_revenue(session: Session, tenant_id: int, invoice_id: int) -> Decimal
         Conversion.tenant_id == tenant_id, Conversion.payment_id == invoice_id))
     corrections = session.scalar(select(func.sum(Correction.revenue)).where(
         Correction.tenant_id == tenant_id, Correction.payment_id == invoice_id))
-    return rules.invoice_revenue([payouts or Decimal(0)], [corrections or Decimal(0)])
+    ref_revenue = session.scalar(select(Payment.ref_revenue).where(
+        Payment.tenant_id == tenant_id, Payment.id == invoice_id))
+    return rules.invoice_revenue([payouts or Decimal(0)], [corrections or Decimal(0)],
+                                 ref_revenue)
 
 
 @functools.cache
@@ -109,11 +118,14 @@ def _page_statements() -> dict[str, Select]:
                               Correction.comment, Correction.posted_date)
         .where(Correction.tenant_id == tenant, Correction.payment_id.in_(ids))
         .order_by(Correction.id),
+        "referrals": select(Payment.ref_payment_id, Payment.id)
+        .where(Payment.tenant_id == tenant, Payment.ref_payment_id.in_(ids))
+        .order_by(Payment.id),
     }
 
 
 def load_invoices(session: Session, tenant_id: int, payments: list[Payment]) -> list[Invoice]:
-    """Attach conversions, offer costs and corrections to payments: four queries for any page."""
+    """Attach conversions, offer costs, corrections and referral invoices: five queries a page."""
     if not payments:
         return []
     ids = [p.id for p in payments]
@@ -133,6 +145,8 @@ def load_invoices(session: Session, tenant_id: int, payments: list[Payment]) -> 
                       count))
     for correction in connection.execute(statements["corrections"], arguments):
         invoices[correction.payment_id].corrections.append(correction)
+    for payment_id, referral_id in connection.execute(statements["referrals"], arguments):
+        invoices[payment_id].ref_ids.append(referral_id)
     return [invoices[i] for i in ids]
 
 

@@ -107,6 +107,7 @@ def new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee:
         "status": int(rules.WAITING), "posted_date": now, "updated_at": now,
         "pay_sys": payee.system.id, "pay_sys_name": payee.system.title,
         "pay_acc": payee.pay_acc, "comment": "", "notes": note, "period_end": period_end,
+        "ref_revenue": None,
     }
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, false, or_, select, true
+from sqlalchemy import Select, Subquery, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..models import Affiliate, Conversion, Payment
+from ..models import Affiliate, Conversion, Correction, Payment
 from .rules import APPROVED, COMPLETED, HOLD, Audience
 
 
@@ -65,3 +65,30 @@ def seen_by(audience: Audience, tenant_id: int,
     ids = select(managed.id).where(managed.tenant_id == tenant_id,
                                    managed.manager_id == audience.manager_id)
     return affiliate_id.in_(ids)
+
+
+def own_revenue(tenant_id: int, invoice_ids: Select) -> Subquery:
+    """Those invoices' conversions plus corrections (id, revenue): what a referral invoice owes on.
+
+    A referral invoice's own ref_revenue is left out: referral money goes one level up only.
+    """
+    payouts = (select(Conversion.payment_id.label("id"), Conversion.payouts.label("amount"))
+               .where(Conversion.tenant_id == tenant_id, Conversion.payment_id.in_(invoice_ids)))
+    corrections = select(Correction.payment_id, Correction.revenue).where(
+        Correction.tenant_id == tenant_id, Correction.payment_id.in_(invoice_ids))
+    amounts = payouts.union_all(corrections).subquery("amounts")
+    return (select(amounts.c.id, func.sum(amounts.c.amount).label("revenue"))
+            .group_by(amounts.c.id).subquery("own_revenue"))
+
+
+def owed_referral(tenant_id: int, before: datetime | None) -> list[ColumnElement[bool]]:
+    """Referral invoices owed to their main affiliate: Completed (before `before`), not taken.
+
+    The caller joins Affiliate on the invoice's pid (Affiliate.ref is the main affiliate).
+    """
+    conditions = [Payment.tenant_id == tenant_id, Payment.status == int(COMPLETED),
+                  Payment.ref_payment_id.is_(None), Affiliate.tenant_id == tenant_id,
+                  Affiliate.id == Payment.pid, Affiliate.ref.is_not(None)]
+    if before is not None:
+        conditions.append(Payment.updated_at < before)
+    return conditions

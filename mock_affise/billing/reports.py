@@ -28,6 +28,8 @@ class Generation:
 
     made: list[int] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    # Per invoice made: the referral invoices it took (only invoices that took some).
+    referrals: dict[int, list[int]] = field(default_factory=dict)
 
     def as_report(self) -> dict[str, Any]:
         """Return the report's payments and skipped entries as the control plane lists them."""
@@ -35,6 +37,7 @@ class Generation:
             "payments": self.made,
             "skipped": [{"affiliate_id": s.affiliate_id, "currency": s.currency,
                          "reason": s.reason} for s in self.skipped],
+            "referrals": {str(k): v for k, v in sorted(self.referrals.items())},
         }
 
 
@@ -65,7 +68,7 @@ class Report:
         session.add(GenerationReport(
             tenant_id=tenant.id, created_at=self.now, operation=self.operation,
             parameters=_plain(self.parameters), payments=report["payments"],
-            skipped=report["skipped"]))
+            skipped=report["skipped"], referrals=report["referrals"]))
 
 
 class GenerationRefused(AffiseError):

@@ -1,4 +1,5 @@
-"""Billing rules in plain Python: statuses, binding choice, revenue, threshold, hold, periods.
+"""Billing rules in plain Python: statuses, binding choice, revenue, referral money, threshold,
+hold, periods.
 
 Nothing here touches Flask, SQLAlchemy or the models; the SQL forms of these rules are in
 billing.predicates.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum
 from typing import Any, TypeVar
 
@@ -98,9 +99,38 @@ def choose_bindings(bindings: Iterable[B], key: Callable[[B], K],
     return chosen
 
 
-def invoice_revenue(payouts: Iterable[Decimal], corrections: Iterable[Decimal]) -> Decimal:
-    """Return an invoice's revenue: its conversions' payouts plus its corrections."""
-    return sum(payouts, Decimal(0)) + sum(corrections, Decimal(0))
+def invoice_revenue(payouts: Iterable[Decimal], corrections: Iterable[Decimal],
+                    ref_revenue: Decimal | None = None) -> Decimal:
+    """Return an invoice's revenue: its conversions' payouts, its corrections, referral money."""
+    return sum(payouts, Decimal(0)) + sum(corrections, Decimal(0)) + (ref_revenue or 0)
+
+
+EIGHT_PLACES = Decimal("0.00000001")
+
+
+def percent_allowed(percent: Decimal) -> bool:
+    """Tell whether a referral percent is one Affise takes: 0 to 100."""
+    return 0 <= percent <= 100
+
+
+def referral_percent(own_percent: Decimal | None,
+                     tenant_settings: Mapping[str, Any] | None) -> Decimal:
+    """Return a main affiliate's referral percent: its own ref_percent, else the tenant's."""
+    if own_percent is not None:
+        return own_percent
+    return Decimal(str((tenant_settings or {}).get("referral_percent") or 0))
+
+
+def referral_revenue(referral_revenues: Iterable[Decimal], percent: Decimal) -> Decimal | None:
+    """Return what a main invoice takes of its referral invoices, half-up to 8 places, once.
+
+    None when it takes no referral invoice (the wire's null ref_revenue).
+    """
+    revenues = list(referral_revenues)
+    if not revenues:
+        return None
+    owed = sum(revenues, Decimal(0)) * percent / 100
+    return owed.quantize(EIGHT_PLACES, rounding=ROUND_HALF_UP)
 
 
 def revenue_allowed(revenue: Decimal) -> bool:

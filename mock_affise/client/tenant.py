@@ -178,12 +178,16 @@ class AffiseTenant:
         return self.control("GET", "/generations")["generations"]
 
     def config(self) -> dict[str, Any]:
-        """Return the tenant's settings: {"generation_delay_seconds": ...}."""
+        """Return the tenant's settings: {"generation_delay_seconds": ..., "referral_percent": ...}."""
         return self.control("GET", "/config")["config"]
 
     def set_generation_delay(self, seconds: int) -> None:
         """Make generations take seconds on the tenant clock (0: invoices exist at once)."""
         self.control("POST", "/config", json_body={"generation_delay_seconds": seconds})
+
+    def set_referral_percent(self, percent: str) -> None:
+        """Set the tenant's referral percent (main affiliates without their own ref_percent)."""
+        self.control("POST", "/config", json_body={"referral_percent": percent})
 
     def close(self) -> None:
         """Close every session made for this tenant."""

@@ -16,5 +16,6 @@ def generation_reports(session: Session, tenant_id: int) -> list[dict[str, Any]]
     reports = session.scalars(select(GenerationReport).where(
         GenerationReport.tenant_id == tenant_id).order_by(GenerationReport.id))
     return [{"id": r.id, "operation": r.operation, "created_at": format_timestamp(r.created_at),
-             "parameters": r.parameters, "payments": r.payments, "skipped": r.skipped}
+             "parameters": r.parameters, "payments": r.payments, "skipped": r.skipped,
+             "referrals": r.referrals or {}}
             for r in reports]

@@ -18,6 +18,7 @@ from ..fixtures import create_tenant, read_document, seed_tenant, validate
 from ..models import HARNESS_MODELS, Manager, Snapshot, Tenant
 from ..network import Page
 from . import snapshots
+from .config import seeded_settings
 
 
 def configured_document(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def reset_tenant(session: Session, tenant: Tenant, now: datetime,
     """
     if document is None:
         snapshots.restore_snapshot(session, tenant, snapshots.SEED)
-        tenant.settings = {}
+        tenant.settings = seeded_settings(tenant.settings)
         made = keys_of(session, tenant.id)
     else:
         validate(document)  # refuse a bad document before anything is deleted

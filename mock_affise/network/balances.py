@@ -1,6 +1,7 @@
 """Affiliate balances, computed in one grouped query over unbilled conversions.
 
-available = payouts that are payable now (effectively approved, in no invoice);
+available = payouts that are payable now (effectively approved, in no invoice), plus the
+referral money a main affiliate is owed (contract section 7);
 hold = payouts on an unexpired hold, in no invoice; balance = both.
 """
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..billing.predicates import effectively_approved, on_hold
+from ..billing.referrals import owed_referral_money
 from ..billing.rules import APPROVED, HOLD
-from ..models import Affiliate, Conversion, Currency
+from ..models import Affiliate, Conversion, Currency, Tenant
 from ..money import ZERO
 
 
@@ -71,6 +73,11 @@ def affiliate_balances(session: Session, tenant_id: int, now: datetime,
     money: dict[int, dict[str, Balance]] = {aid: {} for aid in ids}
     for affiliate_id, code, available, hold in rows:
         money[affiliate_id][code] = Balance(available or ZERO, hold or ZERO)
+    settings = session.scalar(select(Tenant.settings).where(Tenant.id == tenant_id))
+    for (main_id, code), owed in owed_referral_money(session, tenant_id, settings, None,
+                                                      affiliate_ids=ids).items():
+        held = money[main_id].get(code, Balance())
+        money[main_id][code] = Balance(held.available + owed.ref_revenue, held.hold)
     currencies = session.execute(
         select(Currency.code, Currency.active).where(Currency.tenant_id == tenant_id)
         .order_by(Currency.id)

@@ -6,14 +6,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..billing.predicates import seen_by
-from ..billing.rules import EVERYONE, Audience
+from ..billing.rules import EVERYONE, Audience, percent_allowed
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import (
@@ -23,7 +22,6 @@ from ..models import (
     PaymentSystem,
     Tenant,
 )
-from ..money import ZERO
 from . import Page
 from .balances import Balance, affiliate_balances, has_balance
 from .bindings import replace_bindings, resolve_bindings
@@ -34,7 +32,6 @@ _ORDER_COLUMNS = {"id": Affiliate.id, "_id": Affiliate.id, "created_at": Affilia
                   "updated_at": Affiliate.updated_at}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -51,6 +48,7 @@ class PartnerQuery:
     order_type: str | None = None
     page: int = 1
     limit: int = 50
+    referred_by: int | None = None  # the main affiliate whose referrals these are
 
 
 @dataclass(frozen=True)
@@ -94,6 +92,8 @@ def find_partners(session: Session, tenant_id: int, now: datetime, query: Partne
         conditions.append(Affiliate.updated_at >= datetime.combine(query.updated_since, time()))
     if query.with_balance:
         conditions.append(has_balance(tenant_id, now))
+    if query.referred_by is not None:
+        conditions.append(Affiliate.ref == query.referred_by)
     total = session.scalar(select(func.count()).select_from(Affiliate).where(*conditions)) or 0
     descending = _descending(query.order, query.order_type)
     column = _ORDER_COLUMNS[query.order.lstrip("-")]
@@ -115,6 +115,19 @@ def _descending(order: str, order_type: str | None) -> bool:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def find_referrals(session: Session, tenant_id: int, now: datetime, affiliate_id: int,
+                   page: int, limit: int, audience: Audience) -> Page[Partner]:
+    """GET /3.0/admin/partner/{id}/referrals: the partners whose ref is affiliate_id, by id.
+
+    An unknown main affiliate is a 404 (Affise's "Resource Not Found"), not an empty list.
+    """
+    main = session.get(Affiliate, (tenant_id, affiliate_id))
+    if main is None or not audience.sees(main.id, main.manager_id):
+        raise NotFound()
+    return find_partners(session, tenant_id, now, PartnerQuery(referred_by=affiliate_id,
+                                                                page=page, limit=limit), audience)
 
 
 def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: int,
@@ -237,7 +250,7 @@ def _validated(session: Session, tenant_id: int, affiliate_id: int | None,
             changes[name] = values[name]
     if "ref_percent" in values:
         percent = values["ref_percent"]
-        if not ZERO <= percent <= HUNDRED:
+        if not percent_allowed(percent):
             raise ValidationError("ref_percent", "must be between 0 and 100")
         changes["ref_percent"] = percent
     if "status" in values:

@@ -179,6 +179,10 @@ def network_paths() -> dict[str, Schema]:
                               description="payment_systems replaces the bindings; open "
                                           "invoices take the new system and account."),
         },
+        "/3.0/admin/partner/{partner_id}/referrals": {"get": operation(
+            "listReferrals", "List the partners a main affiliate referred", tag="partners",
+            errors=WITH_ID, ok=ok_response(success(referrals=array(schema("Partner")),
+                                                   pagination=schema("PartnerPagination"))))},
         "/3.0/stats/conversions": {"get": operation(
             "listConversions", "List conversions (newest first)", tag="conversions",
             errors=AFFISE_ERRORS, description="Any parameter not listed here is a 400 "

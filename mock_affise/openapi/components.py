@@ -271,7 +271,7 @@ def components(bodies: dict[str, Schema]) -> Schema:
             "TenantKeys": success(tenant=integer(), api_keys=schema("ApiKeys")),
             "Clock": success(now=TIMESTAMP, frozen=BOOLEAN),
             "TenantConfig": success(config=obj({"generation_delay_seconds": integer(
-                minimum=0)})),
+                minimum=0), "referral_percent": STRING})),
             **bodies,
         },
     }

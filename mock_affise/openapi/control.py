@@ -57,7 +57,9 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
         "created_at": TIMESTAMP, "parameters": {"type": "object"},
         "payments": array(integer()),
         "skipped": array(obj({"affiliate_id": nullable(integer()),
-                              "currency": nullable(STRING), "reason": STRING}))})
+                              "currency": nullable(STRING), "reason": STRING})),
+        "referrals": {"type": "object", "additionalProperties": array(integer()),
+                      "description": "Per invoice made (id): the referral invoices it took"}})
     clock_body = {"type": "object", "properties": {
         "set": text(pattern=r"^\s*\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?\s*$",
                     examples=["2024-07-01 00:00:00"]),
@@ -152,7 +154,12 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
             ok=ok_response(schema("TenantConfig")), errors=body_errors,
             body=json_body(obj({"generation_delay_seconds": {
                 "type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0,
-                "maximum": 366 * 86400}}), required=True))),
+                "maximum": 366 * 86400},
+                "referral_percent": {"type": ["string", "number"],
+                                     "pattern": r"^[0-9]{1,3}(\.[0-9]{1,8})?$",
+                                     "minimum": 0, "maximum": 100, "examples": ["5"]}},
+                optional=("generation_delay_seconds", "referral_percent"), minProperties=1),
+                required=True))),
     ]
 
 

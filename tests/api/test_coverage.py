@@ -21,6 +21,7 @@ IMPLEMENTED = [
     ("POST", "/3.0/admin/partner"),
     ("GET", "/3.0/admin/partner/{partner_id}"),
     ("POST", "/3.0/admin/partner/{partner_id}"),
+    ("GET", "/3.0/admin/partner/{partner_id}/referrals"),
     ("GET", "/3.0/admin/partners"),
     ("GET", "/3.0/admin/payment_systems"),
     ("GET", "/3.0/balance"),

@@ -16,7 +16,7 @@ from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS
     ("GET", "/3.0/admin/postbacks", "GET /3.0/admin/postbacks"),
     ("POST", "/3.0/admin/conversion/import", "POST /3.0/admin/conversion/import"),
     ("GET", "/3.1/partner/me", "GET /3.1/partner/me"),
-    ("GET", "/3.0/admin/partner/2/referrals", "GET /3.0/admin/partner/{id}/referrals"),
+    ("GET", "/3.0/stats/getreferralpayments", "GET /3.0/stats/getreferralpayments"),
     ("DELETE", "/3.0/partner/postback/3/remove", "DELETE /3.0/partner/postback/{id}/remove"),
 ])
 def test_a_known_operation_the_mock_does_not_serve_answers_501_naming_it(

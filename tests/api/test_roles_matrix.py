@@ -200,6 +200,12 @@ ROUTES: dict[tuple[str, str], Route] = {
               manager=each((200, (2, None)), NOT_FOUND, NOT_FOUND),
               other_tenant=each(NOT_FOUND, NOT_FOUND, (200, (9, "aff9" * 8)))),
         shows=partner_shows),
+    ("GET", "/3.0/admin/partner/<int:partner_id>/referrals"): Route(
+        lambda h: (f"/3.0/admin/partner/{AFFILIATE[h]}/referrals", None),
+        cells(admin=each((200, [5]), (200, []), NOT_FOUND),
+              manager=each((200, [5]), NOT_FOUND, NOT_FOUND),
+              other_tenant=each(NOT_FOUND, NOT_FOUND, (200, []))),
+        shows=ids("referrals")),
     ("POST", "/3.0/admin/partner"): Route(
         lambda h: ("/3.0/admin/partner", {"email": f"new-{h}@example.com", "password": "pw",
                                           "country": "NL", "ref": AFFILIATE[h]}),

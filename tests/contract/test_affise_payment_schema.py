@@ -139,3 +139,14 @@ def test_simple_answers_equal_affises_examples(app, spec, method, path, params):
         "application/json"]["example"]
 
     Billing(app).ok(method, path, example, data=params)
+
+
+def test_invoices_with_referral_money_match_affises_schema(make_app, payment_schema, list_schema,
+                                                           example_payment):
+    from tests.api.test_payments_referral import referral_document
+
+    billing = Billing(make_app(referral_document()))
+    billing.generate(aid="2")
+    assert billing.payment(9)["ref_ids"] == ["1", "2"]
+
+    assert check_payments(billing, payment_schema, list_schema, example_payment) == 7

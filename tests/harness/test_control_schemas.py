@@ -59,7 +59,8 @@ def test_a_bad_clock_move_is_refused_naming_the_field(body, message):
 
 @pytest.mark.parametrize(("body", "message"), [
     ({}, "generation_delay_seconds: is required"),
-    ({"delay": 1}, "delay: is not a setting (expected generation_delay_seconds)"),
+    ({"delay": 1},
+     "delay: is not a setting (expected generation_delay_seconds or referral_percent)"),
     ({"generation_delay_seconds": -1},
      "generation_delay_seconds: must be a whole number of seconds from 0 to 31622400"),
 ])

@@ -38,7 +38,7 @@ def test_each_generation_call_leaves_a_report_with_its_skips(client):
 def test_a_delayed_generation_shows_its_invoices_once_the_clock_passes_the_delay(client):
     assert client.post("/_mock/config", headers=KEY,
                        json={"generation_delay_seconds": 120}).json == {
-        "status": 1, "config": {"generation_delay_seconds": 120}}
+        "status": 1, "config": {"generation_delay_seconds": 120, "referral_percent": "0"}}
     made = client.post("/3.1/payments/generate", headers=KEY, data={"date": "2024-06-15"})
     assert made.json == {"status": 1, "message": "Payment generates will take a few minutes"}
     assert client.get("/3.1/payments", headers=KEY, query_string=DAY).json["payments"] == []
@@ -65,13 +65,14 @@ def test_the_generation_delay_setting_is_validated(client):
     assert bad.json["message"] == ("generation_delay_seconds: must be a whole number of "
                                    "seconds from 0 to 31622400")
     unknown = client.post("/_mock/config", headers=KEY, json={"speed": 2})
-    assert unknown.json["message"] == "speed: is not a setting (expected generation_delay_seconds)"
+    assert unknown.json["message"] == (
+        "speed: is not a setting (expected generation_delay_seconds or referral_percent)")
 
 
 def test_the_configured_default_delay_applies_to_every_tenant(make_app):
     client = make_app(GENERATION_DELAY=60).test_client()
     assert client.get("/_mock/config", headers=KEY).json["config"] == {
-        "generation_delay_seconds": 60}
+        "generation_delay_seconds": 60, "referral_percent": "0"}
     client.post("/3.1/payments/generate", headers=KEY, data={"date": "2024-06-15"})
     assert client.get("/3.1/payments", headers=KEY, query_string=DAY).json["payments"] == []
 

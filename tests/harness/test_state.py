@@ -40,7 +40,7 @@ def test_restore_brings_back_exactly_the_snapshot(client):
         "status": 1, "result": True}
     assert _export(client) == before
     assert client.get("/_mock/config", headers=KEY).json["config"] == {
-        "generation_delay_seconds": 0}
+        "generation_delay_seconds": 0, "referral_percent": "0"}
     # ids carry on from the snapshot's counters: the next invoice is 2926 again
     client.post("/3.1/payments/generate", headers=KEY, data={"date": "2024-06-15"})
     ids = [p["id"] for p in client.get("/3.1/payments", headers=KEY, query_string={

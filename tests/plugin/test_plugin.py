@@ -90,7 +90,7 @@ def test_a_suite_gets_a_live_server_and_a_fresh_tenant_per_test(pytester, in_thr
             assert affise.delete("/3.1/payments/delete/2925").json()["result"] is True
 
         def test_settings_reach_the_in_thread_server(affise):
-            assert affise.control("GET", "/config")["config"] == {{"generation_delay_seconds": 60}}
+            assert affise.control("GET", "/config")["config"] == {{"generation_delay_seconds": 60, "referral_percent": "0"}}
 
         @pytest.mark.affise_fixture("data/solo.yaml")
         def test_marker_path_is_relative_to_the_test_file(affise):

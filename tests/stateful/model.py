@@ -1,4 +1,4 @@
-"""A plain-Python model of Affise's billing rules (contract section 4), for the state machine.
+"""A plain-Python model of Affise's billing rules (contract sections 4 and 7), for the machine.
 
 It knows nothing of HTTP or SQL: it holds conversions and invoices as dicts and says what
 each operation should answer and leave behind.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def plain(value: Decimal) -> str:
@@ -30,6 +30,16 @@ class Invoice:
     period_end: datetime
     status: int = 1
     corrections: dict[int, Decimal] = field(default_factory=dict)
+    completed_at: datetime | None = None
+    taken_by: int | None = None  # a referral invoice: the main invoice that took it
+    ref_ids: list[int] = field(default_factory=list)
+    ref_revenue: Decimal | None = None
+
+
+def referral_share(revenues: list[Decimal], percent: Decimal) -> Decimal:
+    """Section 7: revenue x percent / 100 summed, rounded half-up to 8 places once."""
+    owed = sum(revenues, Decimal(0)) * percent / 100
+    return owed.quantize(Decimal("0.00000001"), rounding=ROUND_HALF_UP)
 
 
 class BillingModel:
@@ -48,6 +58,8 @@ class BillingModel:
                 if c["hold_until"] else None,
                 "invoice": None}
         self.invoices: dict[int, Invoice] = {}
+        self.tenant_percent = Decimal((document.get("settings") or {}).get("referral_percent")
+                                      or 0)
         self.next_invoice = 1
         self.next_correction = 1
 
@@ -73,16 +85,45 @@ class BillingModel:
     def members(self, invoice_id: int) -> list[dict]:
         return [c for c in self.conversions.values() if c["invoice"] == invoice_id]
 
-    def revenue(self, invoice: Invoice) -> Decimal:
+    def own_revenue(self, invoice: Invoice) -> Decimal:
         total = sum((c["payouts"] for c in self.members(invoice.id)), Decimal(0))
         return total + sum(invoice.corrections.values(), Decimal(0))
 
-    def _make(self, pid: int, code: str, period_end: datetime, chosen: list[dict]) -> int:
+    def revenue(self, invoice: Invoice) -> Decimal:
+        return self.own_revenue(invoice) + (invoice.ref_revenue or 0)
+
+    def percent(self, main: int) -> Decimal:
+        own = self.affiliates[main].get("ref_percent")
+        return Decimal(own) if own is not None else self.tenant_percent
+
+    def owed(self, before: datetime | None) -> dict[tuple[int, str], list[Invoice]]:
+        """Completed referral invoices not yet taken, by (main affiliate, currency)."""
+        groups: dict[tuple[int, str], list[Invoice]] = {}
+        for invoice in sorted(self.invoices.values(), key=lambda i: i.id):
+            main = self.affiliates[invoice.pid].get("ref")
+            if invoice.status != 2 or invoice.taken_by is not None or main is None:
+                continue
+            if before is not None and invoice.completed_at >= before:
+                continue
+            if main in self.affiliates and self.percent(main) > 0:
+                groups.setdefault((main, invoice.currency), []).append(invoice)
+        return groups
+
+    def share(self, main: int, taken: list[Invoice]) -> Decimal:
+        return referral_share([self.own_revenue(i) for i in taken], self.percent(main))
+
+    def _make(self, pid: int, code: str, period_end: datetime, chosen: list[dict],
+              taken: list[Invoice] = ()) -> int:
         invoice = Invoice(self.next_invoice, pid, code, period_end)
         self.next_invoice += 1
         self.invoices[invoice.id] = invoice
         for c in chosen:
             c["invoice"] = invoice.id
+        if taken:
+            invoice.ref_ids = [i.id for i in taken]
+            invoice.ref_revenue = self.share(pid, taken)
+            for referral in taken:
+                referral.taken_by = invoice.id
         return invoice.id
 
     # ------------------------------------------------------------------ operations
@@ -109,25 +150,30 @@ class BillingModel:
                     and i.period_end > c["created"] for i in self.invoices.values()):
                 continue
             groups.setdefault((c["affiliate_id"], c["currency"]), []).append(c)
-        if aid is not None and not groups:
+        owed = {key: taken for key, taken in self.owed(end).items()
+                if aid is None or key[0] == aid}
+        if aid is not None and not groups and not owed:
             name = self.affiliates[aid]["name"]
             raise Refused(f"The affiliate {name} ({aid}) does not have paid conversions")
         plan, first_reason = [], None
-        for (pid, code), chosen in sorted(groups.items()):
+        for pid, code in sorted({*groups, *owed}):
+            chosen, taken = groups.get((pid, code), []), owed.get((pid, code), [])
             system = self.payee(pid, code)
             name = self.affiliates[pid]["name"]
             total = sum((c["payouts"] for c in chosen), Decimal(0))
+            if taken:
+                total += self.share(pid, taken)
             if system is None:
                 reason = f"The affiliate {name} ({pid}) does not have a payment system ({code})"
             elif total < self.minimum(system, code):
                 reason = f"Minimum payment - {plain(self.minimum(system, code))} {code}"
             else:
-                plan.append((pid, code, chosen))
+                plan.append((pid, code, chosen, taken))
                 continue
             first_reason = first_reason or reason
         if aid is not None and not plan:
             raise Refused(first_reason)
-        return [self._make(pid, code, end, chosen) for pid, code, chosen in plan]
+        return [self._make(pid, code, end, chosen, taken) for pid, code, chosen, taken in plan]
 
     def create(self, aid: int, amount: Decimal, currency_id: int) -> int:
         if aid not in self.affiliates:
@@ -168,7 +214,10 @@ class BillingModel:
         return invoice
 
     def update_status(self, invoice_id: int, status: int) -> None:
-        self._open(invoice_id).status = status
+        invoice = self._open(invoice_id)
+        invoice.status = status
+        if status == 2:
+            invoice.completed_at = self.now
 
     def add_correction(self, invoice_id: int, amount: Decimal) -> int:
         invoice = self._open(invoice_id)
@@ -204,6 +253,9 @@ class BillingModel:
         self._open(invoice_id)
         for c in self.members(invoice_id):
             c["invoice"] = None
+        for referral in self.invoices.values():  # released: owed again
+            if referral.taken_by == invoice_id:
+                referral.taken_by = None
         del self.invoices[invoice_id]
 
     def bulk_delete(self, ids: list[int]) -> dict[str, bool]:
@@ -235,4 +287,7 @@ class BillingModel:
                 entry[0] += c["payouts"]
             elif c["status"] == 5:
                 entry[1] += c["payouts"]
+        for (main, code), taken in self.owed(None).items():
+            if main == aid:
+                out.setdefault(code, [Decimal(0), Decimal(0)])[0] += self.share(main, taken)
         return {k: (v[0], v[1]) for k, v in out.items()}

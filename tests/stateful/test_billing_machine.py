@@ -2,7 +2,9 @@
 
 After every step the API and the model must agree on every invoice (its affiliate, currency,
 status, conversions, corrections and revenue) and on every balance; completed invoices never
-change; no conversion is in two invoices; and an export loads back to an equal export.
+change; no conversion is in two invoices; a referral invoice is owed to at most one main
+invoice, whose ref_revenue is the percent of what it took; and an export loads back to an equal
+export.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from mock_affise import create_app
 from mock_affise.strategies import advertiser_invoice_params, fixture_documents
 from tests.conftest import fresh_database_url
 
-from .model import BillingModel, Refused
+from .model import BillingModel, Refused, referral_share
 
 KEY = {"API-Key": "a" * 32}
 ALL = {"date_from": "1900-01-01", "date_to": "9000-12-31"}
@@ -40,8 +42,18 @@ STEPS = Counter()
 class BillingMachine(RuleBasedStateMachine):
     """Drives create, generate, status updates, corrections, removals, deletes, edits, clock."""
 
-    @initialize(document=fixture_documents(max_affiliates=3, max_conversions=20))
-    def start(self, document):
+    @initialize(document=fixture_documents(max_affiliates=3, max_conversions=20),
+                referral=st.tuples(st.integers(1, 3), st.integers(1, 3),
+                                   st.sampled_from([None, "10", "33.3"]),
+                                   st.sampled_from([None, "5", "12.5"])))
+    def start(self, document, referral):
+        referred, main, own_percent, tenant_percent = referral
+        ids = {a["id"]: a for a in document["affiliates"]}
+        if referred != main and referred in ids and main in ids:
+            ids[referred]["ref"] = main
+            ids[main]["ref_percent"] = own_percent
+        if tenant_percent is not None:
+            document["settings"] = {"referral_percent": tenant_percent}
         self.document = document
         self.app = create_app({"DATABASE_URL": fresh_database_url(),
                                "FIXTURE_DOCUMENT": None, "FIXTURES": self._write(document)})
@@ -254,11 +266,30 @@ class BillingMachine(RuleBasedStateMachine):
                 invoice.corrections
             revenue = Decimal(payment["revenue"])
             assert revenue == self.model.revenue(invoice)
+            assert payment["ref_ids"] == [str(i) for i in invoice.ref_ids]
             assert revenue >= 0
             if invoice.status == 2:  # completed invoices never change
                 self.frozen.setdefault(invoice_id, payment)
                 assert payment == self.frozen[invoice_id]
         assert [c for c, n in billed.items() if n > 1] == []
+
+    @invariant()
+    def each_referral_invoice_is_taken_once_for_the_percent_of_its_revenue(self):
+        if not hasattr(self, "http"):
+            return
+        listing = self.http.get("/3.1/payments", headers=KEY, query_string=ALL).json
+        payments = {p["id"]: p for p in listing["payments"]}
+        taken = Counter(r for p in payments.values() for r in p["ref_ids"])
+        assert [r for r, n in taken.items() if n > 1] == []
+        for payment in payments.values():
+            if not payment["ref_ids"]:
+                assert payment["ref_revenue"] is None
+                continue
+            own = [Decimal(payments[int(r)]["revenue"])
+                   - Decimal(payments[int(r)]["ref_revenue"] or 0) for r in payment["ref_ids"]]
+            assert all(payments[int(r)]["status"] == "2" for r in payment["ref_ids"])
+            expected = referral_share(own, self.model.percent(payment["pid"]))
+            assert Decimal(payment["ref_revenue"]) == expected
 
     @invariant()
     def api_and_model_agree_on_every_advertiser_invoice(self):

@@ -164,3 +164,32 @@ def test_a_conversion_reads_opened_pending_or_closed_by_its_invoice():
     assert rules.payment_state(2) == ("closed", "1")
     assert rules.payment_state(1) == ("pending", "0")
     assert rules.payment_state(-1) == ("pending", "0")
+
+
+def test_a_main_affiliates_own_percent_wins_over_the_tenants():
+    assert rules.referral_percent(Decimal("7"), {"referral_percent": "2.5"}) == Decimal("7")
+    assert rules.referral_percent(Decimal("0"), {"referral_percent": "2.5"}) == Decimal("0")
+    assert rules.referral_percent(None, {"referral_percent": "2.5"}) == Decimal("2.5")
+    assert rules.referral_percent(None, {}) == Decimal("0")
+
+
+def test_referral_money_is_rounded_half_up_once_for_the_whole_invoice():
+    # 15% of 10.00000003 and of 20.00000003 round to 1.5 and 3 apart; together 4.500000009.
+    assert rules.referral_revenue([Decimal("10.00000003"), Decimal("20.00000003")],
+                                  Decimal("15")) == Decimal("4.50000001")
+    # exactly half a hundred-millionth rounds up: 0.00000001 x 50% = 0.000000005
+    assert rules.referral_revenue([Decimal("0.00000001")], Decimal("50")) == \
+        Decimal("0.00000001")
+    assert rules.referral_revenue([], Decimal("15")) is None
+
+
+def test_an_invoice_total_includes_its_referral_money():
+    assert rules.invoice_revenue([Decimal("100")], [Decimal("-1")], Decimal("4.5")) == \
+        Decimal("103.5")
+    assert rules.invoice_revenue([Decimal("100")], [], None) == Decimal("100")
+
+
+@pytest.mark.parametrize(("percent", "allowed"), [("0", True), ("100", True),
+                                                  ("100.00000001", False), ("-1", False)])
+def test_a_referral_percent_is_from_0_to_100(percent, allowed):
+    assert rules.percent_allowed(Decimal(percent)) is allowed

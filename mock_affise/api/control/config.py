@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...harness.config import set_generation_delay, tenant_config
+from ...harness.config import set_generation_delay, set_referral_percent, tenant_config
 from .base import body, control, route, settings
 from .schemas import ConfigChange, parse
 
@@ -17,7 +17,10 @@ def get_config(session, tenant):
 @route("/config", ["POST"])
 @control(write=True)
 def set_config(session, tenant):
-    """Change the tenant's settings: {"generation_delay_seconds": 120}."""
+    """Change the tenant's settings: {"generation_delay_seconds": 120, "referral_percent": "5"}."""
     change = parse(ConfigChange(), body())
-    set_generation_delay(tenant, change["generation_delay_seconds"])
+    if change.get("generation_delay_seconds") is not None:
+        set_generation_delay(tenant, change["generation_delay_seconds"])
+    if change.get("referral_percent") is not None:
+        set_referral_percent(tenant, change["referral_percent"])
     return {"status": 1, "config": tenant_config(tenant, settings()["GENERATION_DELAY"])}

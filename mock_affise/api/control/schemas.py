@@ -9,14 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load
 from marshmallow import ValidationError as MarshmallowError
 
+from ...billing.rules import percent_allowed
 from ...clock import parse_duration, parse_timestamp
 from ...errors import ValidationError
 from ...harness.snapshots import SEED
+from ...money import MoneyError, parse_money
 from ..wire import KEY_NAME
 
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
@@ -155,23 +158,38 @@ class Delay(fields.Field):
         return int(value)
 
 
+PERCENT_PROBLEM = "must be a decimal number from 0 to 100"
+
+
+class Percent(fields.Field):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            percent = parse_money(value)
+        except MoneyError as exc:
+            raise MarshmallowError(PERCENT_PROBLEM) from exc
+        if not percent_allowed(percent):
+            raise MarshmallowError(PERCENT_PROBLEM)
+        return percent
+
+
 class ConfigChange(Body):
-    """POST /_mock/config: {"generation_delay_seconds": 120}."""
+    """POST /_mock/config: {"generation_delay_seconds": 120, "referral_percent": "5"}."""
 
     body_field = "generation_delay_seconds"
     not_an_object = "is required"
-    generation_delay_seconds = Delay(required=True, error_messages={
-        "required": "is required", "null": DELAY_PROBLEM})
+    generation_delay_seconds = Delay(error_messages={"null": DELAY_PROBLEM})
+    referral_percent = Percent(error_messages={"null": PERCENT_PROBLEM})
 
     @pre_load
     def _settings_only(self, data: Mapping[str, Any], **kwargs: Any) -> Mapping[str, Any]:
         for name in data:
             if name not in self.fields and name.lower() != KEY_NAME:
                 raise MarshmallowError({name: [
-                    "is not a setting (expected generation_delay_seconds)"]})
-        if data and "generation_delay_seconds" not in data:  # only a key: no value given
-            return {"generation_delay_seconds": None}
-        return {k: v for k, v in data.items() if k in self.fields}
+                    "is not a setting (expected generation_delay_seconds or referral_percent)"]})
+        settings = {k: v for k, v in data.items() if k in self.fields}
+        if not settings:  # nothing to change, or only a key: no value given
+            raise MarshmallowError({"generation_delay_seconds": ["is required"]})
+        return settings
 
 
 # ------------------------------------------------------------------------------ snapshots

@@ -1,0 +1,120 @@
+"""Referral money in generation: what main affiliates are owed, and handing it to their invoices.
+
+Contract section 7: each Completed invoice of a referral affiliate owes its main affiliate
+revenue x percent / 100, once; generate takes it into the main affiliate's invoice for the
+currency, or makes an invoice of referral money alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..errors import ServerError
+from ..models import Affiliate, Currency, Payment
+from . import rules
+from .predicates import owed_referral, own_revenue
+
+
+@dataclass(frozen=True)
+class Owed:
+    """The referral money one main affiliate is owed in one currency."""
+
+    ref_revenue: Decimal
+    invoices: int
+
+
+def _scoped(tenant_id: int, before: datetime | None, affiliate_ids: Collection[int] | None,
+            exclude_affiliate_ids: Collection[int],
+            currencies: Collection[str]) -> list[ColumnElement[bool]]:
+    """Owed referral invoices within a generation's affiliate and currency scope."""
+    conditions = owed_referral(tenant_id, before)
+    if affiliate_ids is not None:
+        conditions.append(Affiliate.ref.in_(affiliate_ids))
+    if exclude_affiliate_ids:
+        conditions.append(Affiliate.ref.not_in(exclude_affiliate_ids))
+    if currencies:
+        conditions.append(Payment.currency_id.in_(
+            select(Currency.id).where(Currency.tenant_id == tenant_id,
+                                      Currency.code.in_(currencies))))
+    return conditions
+
+
+def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str, Any] | None,
+                        before: datetime | None, affiliate_ids: Collection[int] | None = None,
+                        exclude_affiliate_ids: Collection[int] = (),
+                        currencies: Collection[str] = ()) -> dict[tuple[int, str], Owed]:
+    """Map (main affiliate, currency code) to the referral money it is owed, in one query.
+
+    `before` bounds the Completed time (a generation's period end; None: any time).
+    A main affiliate whose percent is 0 is owed nothing (its referral invoices stay owed).
+    """
+    conditions = _scoped(tenant_id, before, affiliate_ids, exclude_affiliate_ids, currencies)
+    owed_ids = select(Payment.id).where(*conditions)
+    revenue = own_revenue(tenant_id, owed_ids)
+    rows = session.execute(
+        select(Affiliate.ref, Currency.code, func.sum(func.coalesce(revenue.c.revenue, 0)),
+               func.count())
+        .select_from(Payment)
+        .join(Affiliate, and_(Affiliate.tenant_id == Payment.tenant_id,
+                              Affiliate.id == Payment.pid))
+        .join(Currency, and_(Currency.tenant_id == Payment.tenant_id,
+                             Currency.id == Payment.currency_id))
+        .outerjoin(revenue, revenue.c.id == Payment.id)
+        .where(*conditions)
+        .group_by(Affiliate.ref, Currency.code)).all()
+    if not rows:
+        return {}
+    percents = dict(session.execute(select(Affiliate.id, Affiliate.ref_percent).where(
+        Affiliate.tenant_id == tenant_id, Affiliate.id.in_({r[0] for r in rows}))).all())
+    owed: dict[tuple[int, str], Owed] = {}
+    for main_id, code, total, count in rows:
+        if main_id not in percents:  # a ref naming no affiliate: nobody to pay
+            continue
+        percent = rules.referral_percent(percents[main_id], settings)
+        if percent > 0:
+            owed[(main_id, code)] = Owed(rules.referral_revenue([Decimal(total)], percent),
+                                         count)
+    return owed
+
+
+def take_referral_money(session: Session, tenant_id: int, before: datetime,
+                        taking: Collection[int], expected: int) -> None:
+    """Give each owed referral invoice to the new main invoice (in taking) for its currency."""
+    if not taking:
+        return
+    main = aliased(Payment)
+    new_invoice = (select(main.id).where(main.tenant_id == tenant_id, main.id.in_(taking),
+                                         main.pid == Affiliate.ref,
+                                         main.currency_id == Payment.currency_id)
+                   .scalar_subquery())
+    taken = session.execute(
+        update(Payment)
+        .where(*owed_referral(tenant_id, before), Affiliate.ref.in_(
+            select(main.pid).where(main.tenant_id == tenant_id, main.id.in_(taking))),
+            new_invoice.is_not(None))
+        .values(ref_payment_id=new_invoice)
+        .execution_options(synchronize_session=False)).rowcount
+    if taken != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
+        raise ServerError()
+
+
+def taken_by(session: Session, tenant_id: int,
+             invoice_ids: Collection[int]) -> dict[int, list[int]]:
+    """Map each of these main invoices to the referral invoices it took, ascending."""
+    taken: dict[int, list[int]] = {invoice_id: [] for invoice_id in invoice_ids}
+    if not taken:
+        return taken
+    for main_id, referral_id in session.execute(
+            select(Payment.ref_payment_id, Payment.id)
+            .where(Payment.tenant_id == tenant_id, Payment.ref_payment_id.in_(taken))
+            .order_by(Payment.id)):
+        taken[main_id].append(referral_id)
+    return taken
