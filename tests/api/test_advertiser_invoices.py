@@ -1,7 +1,7 @@
 """Advertiser invoices: GET /3.0/admin/advertiser-invoices, GET/POST /3.0/admin/advertiser-invoice*.
 
-The document is fixtures/default.json (clock frozen at 2024-06-15 12:00:00) with the advertiser
-and advertiser-invoice sections below.
+The document is the suite's network, tests/suite_fixture.json (clock frozen at 2024-06-15
+12:00:00), with the advertiser and advertiser-invoice sections below.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import pytest
 
 from tests.api.test_wire import assert_error, export
-from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, DEFAULT_FIXTURE, MANAGER_KEY
+from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, MANAGER_KEY, SUITE_FIXTURE
 
 ACME = "62164a9a5a8b7e788f752f13"  # listed, and the advertiser of offers 4 and 6
 CRYPTO = "62164a9a5a8b7e788f752f99"  # offer 5's advertiser, listed nowhere: no title
@@ -31,7 +31,7 @@ INVOICE_1 = {
 
 
 def default_document() -> dict:
-    return json.loads(DEFAULT_FIXTURE.read_text())
+    return json.loads(SUITE_FIXTURE.read_text())
 
 
 def advertiser_document() -> dict:
