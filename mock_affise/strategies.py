@@ -13,6 +13,12 @@ CODES = ("USD", "EUR", "RUB")
 _CURRENCY_IDS = {"RUB": 1, "USD": 2, "EUR": 3}
 
 
+def storable_text(**kwargs: Any) -> st.SearchStrategy[str]:
+    """Text the mock stores: no NUL character, no lone surrogate (the wire refuses both)."""
+    return st.text(alphabet=st.characters(exclude_characters="\x00",
+                                          exclude_categories=("Cs",)), **kwargs)
+
+
 def _ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -135,14 +141,14 @@ def generate_params() -> st.SearchStrategy[dict[str, Any]]:
         "currencies": st.lists(st.sampled_from(CODES), min_size=1, max_size=2, unique=True),
         "countries": st.lists(st.sampled_from(["US", "usa", "DE", "deu", "gb"]), min_size=1,
                               max_size=2, unique=True),
-        "by_last_invoice": st.sampled_from(["0", "1"]), "note": st.text(max_size=20)})
+        "by_last_invoice": st.sampled_from(["0", "1"]), "note": storable_text(max_size=20)})
 
 
 def create_for_affiliate_params() -> st.SearchStrategy[dict[str, Any]]:
     """Valid POST /3.1/payments/create-for-affiliate parameters (currency is an id)."""
     return st.fixed_dictionaries({
         "aid": st.integers(1, 6), "sum": amounts.map(str), "currency": st.integers(1, 3)},
-        optional={"note": st.text(max_size=20)})
+        optional={"note": storable_text(max_size=20)})
 
 
 def bulk_delete_params() -> st.SearchStrategy[dict[str, Any]]:
@@ -154,8 +160,8 @@ def bulk_delete_params() -> st.SearchStrategy[dict[str, Any]]:
 def update_params() -> st.SearchStrategy[dict[str, Any]]:
     """Valid POST /3.1/payments/{id} parameters: at least one field."""
     return st.fixed_dictionaries({}, optional={
-        "payment_account": st.text(max_size=30), "status": st.sampled_from([-1, 1, 2, 3, 4]),
-        "comment": st.text(max_size=30), "note": st.text(max_size=30)}).filter(bool)
+        "payment_account": storable_text(max_size=30), "status": st.sampled_from([-1, 1, 2, 3, 4]),
+        "comment": storable_text(max_size=30), "note": storable_text(max_size=30)}).filter(bool)
 
 
 def add_correction_params() -> st.SearchStrategy[dict[str, Any]]:
@@ -163,7 +169,7 @@ def add_correction_params() -> st.SearchStrategy[dict[str, Any]]:
     revenue = st.decimals(min_value=Decimal("-50"), max_value=Decimal("50"), places=2,
                           allow_nan=False, allow_infinity=False).filter(lambda d: d != 0)
     return st.fixed_dictionaries({"revenue": revenue.map(str),
-                                  "comment": st.text(min_size=1, max_size=20).filter(str.strip)})
+                                  "comment": storable_text(min_size=1, max_size=20).filter(str.strip)})
 
 
 def remove_conversions_params(conversion_ids: list[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -194,14 +200,14 @@ def advertiser_invoice_params(supplier_ids: list[str], offer_ids: list[int],
     row = st.fixed_dictionaries(
         {"offer_id": st.sampled_from(offer_ids), "payout_type": st.sampled_from(PAYOUT_TYPES)},
         optional={"actions": st.integers(0, 10_000), "amount": st.integers(0, 1_000_000),
-                  "comment": st.text(min_size=1, max_size=20)})
+                  "comment": storable_text(min_size=1, max_size=20)})
     period = st.tuples(days, days).map(sorted).map(
         lambda pair: {"start_date": str(pair[0]), "end_date": str(pair[1])})
     return st.tuples(
         st.fixed_dictionaries({"supplier_id": st.sampled_from(supplier_ids),
                                "currency": st.sampled_from(list(codes))},
                               optional={"status": st.sampled_from(["paid", "unpaid"]),
-                                        "comment": st.text(min_size=1, max_size=30),
+                                        "comment": storable_text(min_size=1, max_size=30),
                                         "detail": st.lists(row, max_size=3)}),
         st.none() | period,
     ).map(lambda drawn: {**drawn[0], **(drawn[1] or {})})
