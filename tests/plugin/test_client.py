@@ -92,7 +92,7 @@ def test_plain_calls_cover_the_clock_snapshots_faults_config_and_export(served):
             assert affise.get("/3.1/payments", params=EVER).json()["payments"] == []
             assert affise.advance("1d")["now"] == "2024-02-01 18:00:00"
             affise.set_generation_delay(30)
-            assert affise.config() == {"generation_delay_seconds": 30}
+            assert affise.config() == {"generation_delay_seconds": 30, "referral_percent": "0"}
             assert [a["id"] for a in affise.export()["affiliates"]] == [7]
             admin_key = affise.admin_key
         finally:
