@@ -24,7 +24,6 @@ CONVERSION_PREFIX = 0x66  # conversion ids read 66000000000000000000002a
 MANAGER_PREFIX = 0x5F
 ADVERTISER_PREFIX = 0x62
 FIRST_INVOICE_ID = 1001
-
 STATUS_WEIGHTS = (70, 15, 8, 7)  # of CONVERSION_STATUSES: approved, pending, declined, hold
 INVOICE_STATUSES = (2, 1, 3, 4, -1)  # completed first: most seeded history is paid
 
