@@ -14,6 +14,7 @@ from marshmallow import ValidationError as MarshmallowError
 from ..errors import ExtraFields, ValidationError, clip
 from ..money import MoneyError, parse_money
 from ..numbers import NumberError, is_index, parse_int
+from ..texts import column_chars, length_problem
 
 EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -44,13 +45,25 @@ class Scalar(fields.Field):
 
 
 class Text(Scalar):
+    """Text; with column (a model attribute), at most as many characters as it holds.
+
+    An empty value is a value (it clears the text) unless blank_is_absent says otherwise.
+    """
+
+    blank_is_absent = False
+
+    def __init__(self, *, column: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_chars = MAX_TEXT if column is None else column_chars(column)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         value = self._raw(value)
         if isinstance(value, bool):
             value = int(value)
         text = str(value)
-        if len(text) > MAX_TEXT:
-            raise MarshmallowError(f"must be at most {MAX_TEXT} characters")
+        problem = length_problem(text, self.max_chars)
+        if problem:
+            raise MarshmallowError(problem)
         return text
 
 
@@ -214,7 +227,8 @@ def _is_blank(value: Any, schema: Params, name: str) -> bool:
     field = schema.fields.get(name) or next(
         (f for f in schema.fields.values() if f.data_key == name), None
     )
-    return value == "" and field is not None and not isinstance(field, Text)
+    return value == "" and field is not None and (
+        not isinstance(field, Text) or field.blank_is_absent)
 
 
 def _first_error(messages: Any, schema: Params) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from marshmallow import fields, post_load
 
 from ..billing.rules import PARTNER_STATUSES
 from ..clock import format_timestamp
-from ..models import Manager
+from ..models import Affiliate, Manager
 from ..money import number, plain
 from ..network import Page, partners
 from ..network.bindings import BindingRequest
@@ -27,11 +27,10 @@ ROLE_NAMES = {"admin": "ROLE_ADMIN", "affiliate_manager": "ROLE_MANAGER_AFFILIAT
 # ----------------------------------------------------------------------------- parameters
 
 
-class NonBlank(Scalar):
+class NonBlank(Text):
     """Text where an empty value means "not sent" (email, password, country)."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return str(self._raw(value))
+    blank_is_absent = True
 
 
 class Bindings(fields.Field):
@@ -86,11 +85,11 @@ def _binding(key: str, item: Any) -> BindingRequest:
 class PartnerFields(Params):
     """What POST /3.0/admin/partner and POST /3.0/admin/partner/{id} take."""
 
-    email = NonBlank()
+    email = NonBlank(column=Affiliate.email)
     password = NonBlank()
     country = NonBlank()
-    login = Text()
-    contact_person = Text()
+    login = Text(column=Affiliate.login)
+    contact_person = Text(column=Affiliate.contact_person)
     ref_percent = Money()
     notes = Text()
     status = Choice(list(PARTNER_STATUSES))
@@ -125,7 +124,7 @@ class PartnerFields(Params):
 
 
 class NewPartnerParams(PartnerFields):
-    email = NonBlank(required=True)
+    email = NonBlank(column=Affiliate.email, required=True)
     password = NonBlank(required=True)
     country = NonBlank(required=True)
 

@@ -27,6 +27,10 @@ _ADVISORY_SPACE = 7_204_118  # PostgreSQL advisory locks on a tenant's journal b
 TRUNCATED = "…[truncated {} bytes]"  # ends a stored text cut short: how many bytes were cut
 
 _JOURNAL = JournalEntry.__table__
+# The method and path columns are bounded (PostgreSQL refuses a longer value): room is left for
+# the marker, whose count has at most 20 digits.
+_PATH_BYTES = _JOURNAL.c.path.type.length - len(TRUNCATED.format(10 ** 20))
+_METHOD_CHARS = _JOURNAL.c.method.type.length
 _BODIES = JournalBody.__table__
 _TENANTS = Tenant.__table__
 
@@ -134,8 +138,8 @@ def entry(method: str, path: str, parameters: dict[str, Any], status: int, respo
     if body_bytes is not None:
         text, response_text = _bounded(text, body_bytes), _bounded(response_text, body_bytes)
     digest = hashlib.blake2b(response_text.encode(), digest_size=16).hexdigest()
-    return Entry(method, path, text, status, response_text, digest,
-                 dump_json(effects or {}), fault)
+    return Entry(method[:_METHOD_CHARS], truncate(path, _PATH_BYTES), text, status,
+                 response_text, digest, dump_json(effects or {}), fault)
 
 
 @dataclass

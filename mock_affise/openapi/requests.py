@@ -17,8 +17,8 @@ from marshmallow import fields, missing
 from werkzeug.routing import IntegerConverter, Rule
 
 from ..api.advertiser_invoices import DetailRows
-from ..api.params import Choice, Day, Flag, Int, ListOf, Money, Params, Refused, Text
-from ..api.partners import Bindings, NonBlank
+from ..api.params import MAX_TEXT, Choice, Day, Flag, Int, ListOf, Money, Params, Refused, Text
+from ..api.partners import Bindings
 from ..network.advertisers import PAYOUT_TYPES
 from .blocks import (
     DAY_IN,
@@ -100,9 +100,15 @@ def _detail_rows(f: DetailRows, where: str) -> Schema:
                            "&detail[0][actions]=10&detail[0][amount]=220"}
 
 
+def _text(f: Text, where: str) -> Schema:
+    # Only a column's bound is described: the 64 KiB bound of free text would lead generators
+    # (schemathesis) to draw bodies past the body limit.
+    schema = STRING if where == QUERY else TEXT_IN
+    return schema if f.max_chars == MAX_TEXT else {**schema, "maxLength": f.max_chars}
+
+
 CONVERTERS: dict[type, Callable[[Any, str], Schema]] = {
-    Text: lambda f, where: STRING if where == QUERY else TEXT_IN,
-    NonBlank: lambda f, where: STRING if where == QUERY else TEXT_IN,
+    Text: lambda f, where: _text(f, where),
     Int: _int,
     Money: lambda f, where: money_in(),
     Day: lambda f, where: DAY_IN,
@@ -129,7 +135,9 @@ def field_schema(f: fields.Field, where: str) -> Schema:
 
 def blank_is_absent(f: fields.Field) -> bool:
     """Whether an empty value reads as "not given" (api/params.py _is_blank), as documented."""
-    return not f.required and not isinstance(f, Text | fields.Raw)
+    if isinstance(f, Text):
+        return not f.required and f.blank_is_absent
+    return not f.required and not isinstance(f, fields.Raw)
 
 
 def accepted(schema: type[Params]) -> dict[str, fields.Field]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from mock_affise.models import JournalBody, JournalEntry
 from tests.conftest import ADMIN_KEY
@@ -14,8 +14,8 @@ PER_CALL = 16384 + 1024  # the default value bound, with room for the rest of an
 def stored_bytes(app) -> int:
     """Return the bytes the journal's parameters and bodies take in the database."""
     with app.extensions["mock_affise"].db.transaction() as session:
-        parameters = session.scalar(select(func.sum(func.length(JournalEntry.parameters))))
-        bodies = session.scalar(select(func.sum(func.length(JournalBody.body))))
+        parameters = session.scalar(select(func.sum(func.length(cast(JournalEntry.parameters, Text)))))
+        bodies = session.scalar(select(func.sum(func.length(cast(JournalBody.body, Text)))))
     return (parameters or 0) + (bodies or 0)
 
 

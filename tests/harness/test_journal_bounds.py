@@ -88,3 +88,11 @@ def test_megabyte_parameters_add_kilobytes_to_the_journal(make_app):
     answered = flood(app, 4)
     assert stored_bytes(app) < 4 * PER_CALL
     assert answered < 4 * PER_CALL
+
+
+def test_a_path_past_the_column_is_stored_cut_with_a_marker(client):
+    path = "/3.1/payments/" + "9" * 5000
+    assert client.get(path, headers=KEY).status_code == 404
+    [entry] = _journal(client)
+    kept = 2048 - len("…[truncated 100000000000000000000 bytes]")  # the column, less a marker
+    assert entry["path"] == path[:kept] + f"…[truncated {len(path) - kept} bytes]"
