@@ -224,6 +224,7 @@ class ChangeCounter:
         _COUNT.pack_into(mapped, 0, (_COUNT.unpack_from(mapped)[0] + 1) % 2**64)
 
 
+_SERVER_SCHEMAS_READY: set[str] = set()
 _SCHEMA_COPY: list[Any] = []  # [the engine, its connection]: this process's empty schema
 _SCHEMA_COPY_LOCK = threading.Lock()
 
@@ -267,6 +268,30 @@ def _spare_memory_engine() -> Engine | None:
     return engine
 
 
+# A database server's engine per URL, shared by this process's Database objects, with how many
+# hold it: as with in-memory engines, its statement cache outlives one app (a test suite builds
+# an app per test on one PostgreSQL database). The last holder's dispose closes its connections.
+_SERVER_ENGINES: dict[str, tuple[int, Engine, int]] = {}  # url: (pid, engine, holders)
+
+
+def _server_engine(url: str) -> Engine:
+    with _SCHEMA_COPY_LOCK:
+        pid, engine, holders = _SERVER_ENGINES.get(url, (0, None, 0))
+        if pid != os.getpid() or engine is None:  # none yet, or made before a fork
+            engine = create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
+            holders = 0
+        _SERVER_ENGINES[url] = (os.getpid(), engine, holders + 1)
+        return engine
+
+
+def _release_server_engine(url: str) -> None:
+    with _SCHEMA_COPY_LOCK:
+        pid, engine, holders = _SERVER_ENGINES[url]
+        _SERVER_ENGINES[url] = (pid, engine, max(holders - 1, 0))
+        if holders <= 1:
+            engine.dispose()
+
+
 class Database:
     """An engine with read and write sessions for one database URL."""
 
@@ -282,7 +307,7 @@ class Database:
         elif self.is_sqlite:
             self.engine = _sqlite_engine(url)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, json_serializer=dump_json)
+            self.engine = _server_engine(url)
         # One in-memory connection is shared by every thread: let one transaction in at a time.
         self._lock = threading.RLock() if self.is_memory else None
         # A file database admits one writer at a time, and SQLite makes the others poll with
@@ -293,6 +318,7 @@ class Database:
         # Only processes on one machine share a file: elsewhere every lookup asks the database.
         self.changes = ChangeCounter(self.file + "-mock-changes") if self.file else None
         self._closers: list[Callable[[], None]] = []
+        self._released = False
         self._spares: tuple[int, list[Any]] | None = (
             (os.getpid(), []) if self.file else None)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
@@ -312,11 +338,17 @@ class Database:
             finally:
                 target.close()
             return
+        if self.url in _SERVER_SCHEMAS_READY:
+            return
         writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         with self._lock or nullcontext(), writer.begin() as connection:
             self.serialise_setup(connection)
             Base.metadata.create_all(connection)
             _check_columns(connection)
+        if not self.is_sqlite:
+            # A database server's schema, once made or checked by this process, stays: the
+            # check is 40 round trips (a table's existence, then its columns, per table).
+            _SERVER_SCHEMAS_READY.add(self.url)
 
     def serialise_setup(self, connection: Connection | Session) -> None:
         """Make concurrent start-ups take turns (SQLite's BEGIN IMMEDIATE already does)."""
@@ -397,6 +429,11 @@ class Database:
         """Close every connection (the pool's and the spare ones) and the files beside."""
         for closer in self._closers:
             closer()
+        if not self.is_sqlite:
+            if not self._released:  # one holder, released once
+                self._released = True
+                _release_server_engine(self.url)
+            return
         if self.is_memory:
             engine, self.engine = self.engine, None  # type: ignore[assignment]
             if engine is not None:  # disposed once: a second dispose keeps nothing twice
