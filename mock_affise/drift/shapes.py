@@ -102,8 +102,10 @@ def compare(operation: str, affise: Shape, mock: Shape) -> list[Difference]:
             kind = "only on the mock"
         elif ours is None:
             kind = "missing on the mock"
-        elif ours - {"null"} == theirs - {"null"}:
-            kind = "nullability"
+        elif ("null" in ours) != ("null" in theirs) and (
+                ours - {"null"} == theirs - {"null"} or not ours - {"null"}
+                or not theirs - {"null"}):
+            kind = "nullability"  # null on one side only, and no other kind disagrees
         else:
             kind = "type"
         found.append(Difference(operation, path, kind, _shown(theirs), _shown(ours)))
