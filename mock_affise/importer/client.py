@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 
-NOT_SERVED = (404, 405, 501)  # a route this server does not have (the mock: 501)
 KEY_REFUSED = (401, 403)
 BACKOFF_CAP_SECONDS = 60.0
 Params = Mapping[str, Any]

@@ -70,6 +70,8 @@ def build_document(network: Network, now: datetime) -> Built:
     }
     built.notes.extend(f"{route}: not served, so advertisers have no title or email"
                        for route in network.not_served)
+    built.notes.extend(f"{what}: named, but Affise answered 404 for it; left out"
+                       for what in network.not_found)
     return built
 
 

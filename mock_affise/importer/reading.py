@@ -17,7 +17,7 @@ from typing import Any
 
 from . import mapper
 from .checkpoint import Checkpoint
-from .client import NOT_SERVED, AffiseReader, Unexpected
+from .client import AffiseReader, Unexpected
 
 Progress = Callable[[str, int], None]  # a kind of object, and how many more were read
 
@@ -69,6 +69,7 @@ class Network:
     corrections: dict[int, dict[str, Any]] = field(default_factory=dict)
     revenues: dict[int, str] = field(default_factory=dict)  # each invoice's revenue as shown
     not_served: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)  # named by a row, 404 by id
     counts: Counter = field(default_factory=Counter)
 
 
@@ -185,31 +186,53 @@ def _payments(reader: AffiseReader, scope: Scope, network: Network, seen: Progre
 
 
 def _what_they_name(reader: AffiseReader, network: Network, seen: Progress) -> None:
-    """Read by id what the rows read so far name and the period or the scope left out."""
+    """Read by id what the rows read so far name and the period or the scope left out.
+
+    An id Affise answers 404 for is asked once: the document then goes without it (and the
+    summary says where it was named).
+    """
+    gone: set[Any] = set()
     while True:
-        payments = _missing(network.payments, (r for p in network.payments.values()
-                                               for r in p["ref_ids"]))
-        conversions = _missing(network.conversions, (c for p in network.payments.values()
-                                                     for c in p["cpa_actions"]))
-        partners = _missing(network.affiliates, [
+        payments = _missing(network.payments, gone, (r for p in network.payments.values()
+                                                     for r in p["ref_ids"]))
+        conversions = _missing(network.conversions, gone, (c for p in network.payments.values()
+                                                           for c in p["cpa_actions"]))
+        partners = _missing(network.affiliates, gone, [
             *(a["ref"] for a in network.affiliates.values() if a["ref"] is not None),
             *(p["pid"] for p in network.payments.values()),
             *(c["affiliate_id"] for c in network.conversions.values())])
         if not (payments or conversions or partners):
             return
         for payment_id in payments:
-            _add_payment(network, _ok(reader, PAYMENT.format(id=payment_id))["payment"])
+            _by_id(reader, network, gone, payment_id, PAYMENT.format(id=payment_id), None,
+                   "payment", _add_payment)
         seen("payments", len(payments))
         for conversion_id in conversions:
-            _add_conversion(network, _ok(reader, CONVERSION, {"id": conversion_id})["conversion"])
+            _by_id(reader, network, gone, conversion_id, CONVERSION, {"id": conversion_id},
+                   "conversion", _add_conversion)
         seen("conversions", len(conversions))
         for partner_id in partners:
-            _add_partner(network, _ok(reader, PARTNER.format(id=partner_id))["partner"])
+            _by_id(reader, network, gone, partner_id, PARTNER.format(id=partner_id), None,
+                   "partner", _add_partner)
         seen("partners", len(partners))
 
 
-def _missing(known: dict, named: Iterable[Any]) -> list[Any]:
-    return sorted({value for value in named if value not in known})
+def _by_id(reader: AffiseReader, network: Network, gone: set[Any], wanted: Any, path: str,
+           params: dict[str, Any] | None, key: str,
+           add: Callable[[Network, dict[str, Any]], None]) -> None:
+    """Read one object by id and add it; a 404 leaves it out, noted, never asked again."""
+    answer = reader.get(path, params)
+    if answer.status == 404:
+        gone.add(wanted)
+        network.not_found.append(f"{key} {wanted}")
+    elif not answer.ok:
+        raise Unexpected(path, answer)
+    else:
+        add(network, answer.body[key])
+
+
+def _missing(known: dict, gone: set[Any], named: Iterable[Any]) -> list[Any]:
+    return sorted({value for value in named if value not in known and value not in gone})
 
 
 def _advertisers(reader: AffiseReader, scope: Scope, network: Network, seen: Progress) -> None:
@@ -218,7 +241,7 @@ def _advertisers(reader: AffiseReader, scope: Scope, network: Network, seen: Pro
     if not wanted:
         return
     first = reader.get(ADVERTISERS, {"page": 1, "limit": scope.page_size})
-    if first.status in NOT_SERVED:
+    if not first.ok:  # not served (the mock: 501), or not to this key: titles stay unknown
         network.not_served.append(f"GET {ADVERTISERS} (HTTP {first.status})")
         return
     for page in reader.pages(ADVERTISERS, {}, "advertisers", scope.page_size):

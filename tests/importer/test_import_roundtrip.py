@@ -122,3 +122,48 @@ def test_without_url_or_key_the_command_says_which(monkeypatch):
     monkeypatch.delenv("MOCK_AFFISE_AFFISE_KEY", raising=False)
     code, _, err = run_cli("import", "--url", "http://127.0.0.1:9")
     assert code == 2 and "--key is required (or MOCK_AFFISE_AFFISE_KEY)" in err
+
+
+def _period_args(tenant: AffiseTenant, output, date_from: str) -> list[str]:
+    args = import_args(tenant, output)
+    args[args.index("--from") + 1] = date_from
+    return args
+
+
+def test_an_invoices_conversions_from_before_the_period_are_read_by_id(
+        upstream: AffiseTenant, network: dict[str, Any], tmp_path):
+    date_from = "2024-03-01"
+    created = {c["id"]: c["created_at"] for c in network["conversions"]}
+    invoices = {p["id"]: p["cpa_actions"] for p in network["payments"]
+                if p["posted_date"] >= date_from}
+    earlier = {c for ids in invoices.values() for c in ids if created[c] < date_from}
+    assert earlier  # the generated network bills conversions older than its invoices
+    output = tmp_path / "network.json"
+    code, _, err = run_cli(*_period_args(upstream, output, date_from))
+    assert code == 0, err
+    document = json.loads(output.read_text())
+    assert {p["id"]: p["cpa_actions"] for p in document["payments"]} == invoices
+    asked = {c["parameters"]["id"]
+             for c in upstream.requests(path="/3.0/stats/conversionsbyid", limit=1000)}
+    assert asked == earlier
+
+
+def test_a_conversion_gone_from_affise_is_left_out_and_named(upstream: AffiseTenant, tmp_path):
+    upstream.fault({"method": "GET", "path": "/3.0/stats/conversionsbyid"},
+                   {"status": 404}, times=1)
+    output = tmp_path / "network.json"
+    code, _, err = run_cli(*_period_args(upstream, output, "2024-03-01"))
+    assert code == 0, err
+    gone, = upstream.requests(path="/3.0/stats/conversionsbyid", status=404)
+    conversion_id = gone["parameters"]["id"]
+    assert f"conversion {conversion_id}: named, but Affise answered 404 for it; left out" in err
+    assert f"conversion {conversion_id} left out (not found)" in err
+    assert run_cli("validate", str(output))[0] == 0
+
+
+def test_the_key_may_come_from_the_environment(upstream: AffiseTenant, tmp_path, monkeypatch):
+    args = import_args(upstream, tmp_path / "network.json")
+    at = args.index("--key")
+    monkeypatch.setenv("MOCK_AFFISE_AFFISE_KEY", upstream.admin_key)
+    code, _, err = run_cli(*args[:at], *args[at + 2:])
+    assert code == 0, err
