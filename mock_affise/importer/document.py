@@ -44,7 +44,7 @@ def build_document(network: Network, now: datetime) -> Built:
     """Assemble the fixture document from what was read, repairing what would not load."""
     built = Built({})
     systems = {s["id"]: s for s in network.payment_systems}
-    _check_bindings(network, systems, built.notes)
+    _resolve_bindings(network, systems, built.notes)
     _check_invoices(network, systems, now, built.notes)
     managers = dict(network.managers)
     for payment in network.payments.values():
@@ -79,16 +79,53 @@ def _sorted(rows: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     return [rows[key] for key in sorted(rows)]
 
 
-def _check_bindings(network: Network, systems: dict[int, dict], notes: list[str]) -> None:
+def _resolve_bindings(network: Network, systems: dict[int, dict], notes: list[str]) -> None:
+    """Give each binding its system's id, a currency and field ids; leave out what cannot be.
+
+    Affise's partner answers may name the system by title only, give no currency, and key
+    the account fields by name: the payment systems list resolves all three.
+    """
+    by_title = {str(s["title"]).strip().lower(): s for s in systems.values()}
+    default = next((c["code"] for c in network.currencies if c["default"]), None)
     for affiliate in network.affiliates.values():
-        kept = []
+        where, kept = f"affiliate {affiliate['id']}", []
         for binding in affiliate["payment_systems"]:
-            if binding["system_id"] in systems:
-                kept.append(binding)
-            else:
-                notes.append(f"affiliate {affiliate['id']}: its binding to payment system "
-                             f"{binding['system_id']}, which Affise does not list, is left out")
+            shown = binding.pop("system", None)
+            system = systems.get(binding["system_id"]) or by_title.get(
+                str(shown or "").strip().lower())
+            if system is None:
+                notes.append(f"{where}: its binding to payment system "
+                             f"{binding['system_id'] or shown!r}, which Affise does not list, "
+                             "is left out")
+                continue
+            binding["system_id"] = system["id"]
+            if not binding["currency"]:
+                binding["currency"] = system["currency"] or default
+                if not system["currency"]:
+                    notes.append(f"{where}: its {system['title']} binding shows no currency; "
+                                 f"imported in the default one, {default}")
+            fields, problem = _field_ids(binding["fields"], system)
+            if problem:
+                notes.append(f"{where}: its {system['title']} binding {problem}; left out")
+                continue
+            binding["fields"] = fields
+            kept.append(binding)
         affiliate["payment_systems"] = kept
+
+
+def _field_ids(values: dict[str, str], system: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """The values keyed by the system's field ids (Affise may key them by label)."""
+    ids = {str(f["id"]): f for f in system["fields"]}
+    labels = {str(f["label"]).strip().lower(): str(f["id"]) for f in system["fields"]}
+    found = {}
+    for key, value in values.items():
+        field_id = key if key in ids else labels.get(key.strip().lower())
+        if field_id is None:
+            return {}, f"has a field {key!r} the system does not list"
+        found[field_id] = value
+    missing = [f["label"] for f in system["fields"]
+               if f["required"] and not found.get(str(f["id"]))]
+    return found, f"lacks the required {', '.join(missing)}" if missing else ""
 
 
 def _check_invoices(network: Network, systems: dict[int, dict], now: datetime,

@@ -7,15 +7,37 @@ so the schema's default applies, and the summary names it (importer.summary).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..billing.rules import DECLINE_REASONS, STATUS_CODES
+from ..clock import format_timestamp
 
 MANAGER_ROLES = ("admin", "affiliate_manager")
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _moment(value: Any) -> Any:
+    """A timestamp as fixtures write it; Affise also shows ISO 8601 ("2021-05-15T04:07:42Z").
+
+    A value that is no timestamp is passed on for validation to name.
+    """
+    if value in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return value
+    return format_timestamp(moment.replace(tzinfo=None, microsecond=0))
+
+
+def _id(value: Any) -> int | None:
+    """A positive integer id, or None (Affise shows "0", "" or a word for none)."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def _amount(value: Any) -> str | None:
@@ -52,23 +74,25 @@ def manager_row(manager: dict[str, Any]) -> dict[str, Any]:
 def affiliate_row(partner: dict[str, Any]) -> dict[str, Any]:
     """A row of `affiliates` from a partner object (list, or GET /3.0/admin/partner/{id})."""
     manager = partner.get("manager") or None
-    ref = partner.get("ref")
     return {
         "id": int(partner["id"]), "name": partner.get("name"), "email": _text(partner.get("email")),
         "login": partner.get("login"), "status": partner.get("status") or "active",
         "manager_id": str(manager["id"]) if isinstance(manager, dict) and manager.get("id")
         else None,
         "api_key": partner.get("api_key") or None,
-        "ref": int(ref) if ref not in (None, "", "0", 0) else None,
+        "ref": _id(partner.get("ref")),
         "ref_percent": _amount(partner.get("ref_percent")),
         "notes": _text(partner.get("notes")),
         "country": partner.get("country") or None,
         "contact_person": partner.get("contactPerson"),
-        "created_at": partner.get("created_at") or None,
-        "updated_at": partner.get("updated_at") or None,
+        "created_at": _moment(partner.get("created_at")),
+        "updated_at": _moment(partner.get("updated_at")),
+        # As shown: Affise's own examples give neither system_id nor currency, only the
+        # system's title, and may key fields by name; document.py resolves them.
         "payment_systems": [
-            {"id": binding.get("id"), "system_id": int(binding["system_id"]),
-             "currency": _text(binding.get("currency")), "active": int(binding.get("active", 1)),
+            {"id": _id(binding.get("id")), "system_id": _id(binding.get("system_id")),
+             "system": binding.get("system"), "currency": binding.get("currency") or None,
+             "active": 0 if str(binding.get("active", 1)) in ("0", "False", "false") else 1,
              "fields": {str(k): _text(v) for k, v in (binding.get("fields") or {}).items()}}
             for binding in partner.get("payment_systems") or []],
     }
@@ -91,8 +115,9 @@ def conversion_row(conversion: dict[str, Any]) -> dict[str, Any]:
         "status": code, "payouts": _amount(conversion.get("payouts")) or "0",
         "currency": _text(conversion.get("currency")), "country": _text(conversion.get("country")),
         "goal": _text(conversion.get("goal")) or "1",
-        "created_at": conversion["created_at"], "updated_at": conversion.get("updated_at") or None,
-        "hold_until": conversion.get("hold_date_expire") or None,
+        "created_at": _moment(conversion["created_at"]),
+        "updated_at": _moment(conversion.get("updated_at")),
+        "hold_until": _moment(conversion.get("hold_date_expire")),
         # The mock shows a conversion's own id when it has no click id: keep that absent.
         "clickid": None if clickid in (None, "", conversion["id"]) else str(clickid),
         "revenue": _amount(conversion.get("revenue")) or "0",
@@ -118,8 +143,9 @@ def payment_row(payment: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": int(payment["id"]), "pid": int(payment["pid"]),
         "currency": _text(payment.get("currency_code")), "status": int(payment["status"]),
-        "posted_date": payment["posted_date"], "updated_at": payment.get("updated_at") or None,
-        "pay_sys": int(payment["pay_sys"]) if payment.get("pay_sys") not in (None, "") else None,
+        "posted_date": _moment(payment["posted_date"]),
+        "updated_at": _moment(payment.get("updated_at")),
+        "pay_sys": _id(payment.get("pay_sys")),
         "pay_sys_name": payment.get("pay_sys_name"), "pay_acc": _text(payment.get("pay_acc")),
         "comment": _text(payment.get("comment")), "notes": _text(payment.get("notes")),
         "manager_id": payment.get("manager_id") or None,
@@ -136,7 +162,7 @@ def correction_rows(payment: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     return [{"id": int(key), "payment_id": int(payment["id"]),
              "revenue": _amount(item.get("revenue")), "comment": _text(item.get("comment")),
-             "posted_date": item.get("posted_date")}
+             "posted_date": _moment(item.get("posted_date"))}
             for key, item in sorted(extra.items(), key=lambda pair: int(pair[0]))]
 
 
