@@ -33,7 +33,7 @@ def drift_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         with AffiseReader(settings["AFFISE_URL"], settings["AFFISE_KEY"], **polite) as affise, \
                 _mock(settings, affise, date_from, date_to, now) as (url, key), \
-                AffiseReader(url, key, **polite) as mock:
+                AffiseReader(url, key, **polite, name="the mock") as mock:
             report = run_probes(affise, mock, chosen)
     except KeyRefused as exc:
         print(f"mock-affise: drift failed: {exc}", file=sys.stderr)

@@ -92,9 +92,9 @@ class ProgressBar:
 
     def __call__(self, kind: str, count: int) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + count
-        self._bar.set_postfix_str(", ".join(f"{k} {v}" for k, v in self.counts.items()),
-                                  refresh=False)
         self._bar.update(count)
+        # Drawn on every page: a few a second at the polite rate.
+        self._bar.set_postfix_str(", ".join(f"{k} {v}" for k, v in self.counts.items()))
 
     def close(self) -> None:
         self._bar.close()

@@ -52,8 +52,9 @@ class AffiseReader:
                  retries: int = 5, backoff: float = 1.0,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, name: str = "Affise") -> None:
         self.base_url = url.rstrip("/")
+        self.name = name  # who answers, in messages
         self._http = httpx.Client(base_url=self.base_url, headers={"API-Key": key},
                                   timeout=timeout, transport=transport)
         self.interval = 1.0 / rate
@@ -95,7 +96,7 @@ class AffiseReader:
                 continue
             answer = Answer(response.status_code, _json(response))
             if response.status_code in KEY_REFUSED:
-                raise KeyRefused(f"GET {path}: Affise answered {response.status_code} "
+                raise KeyRefused(f"GET {path}: {self.name} answered {response.status_code} "
                                  f"{_message(answer)!r}: the key is wrong or not an admin's")
             if response.status_code == 429 or (response.status_code >= 500
                                                and response.status_code != 501):
@@ -105,7 +106,9 @@ class AffiseReader:
                 continue
             return answer
         shown = reason.split("|")[0]
-        raise ReadFailed(f"GET {path}: {shown}, {self.retries + 1} times; giving up")
+        tries = self.retries + 1
+        raise ReadFailed(f"GET {path}: {shown} from {self.name}, tried {tries} "
+                         f"time{'s' if tries > 1 else ''}; giving up")
 
     def _wait_turn(self) -> None:
         now = self._clock()
@@ -135,12 +138,12 @@ class AffiseReader:
         while True:
             answer = self.get(path, {**params, "page": page, "limit": limit})
             if not answer.ok:
-                raise Unexpected(path, answer)
+                raise Unexpected(path, answer, self.name)
             rows = answer.body.get(items) or []
             yield rows
             pagination = answer.body.get("pagination") or {}
             total = pagination.get("total_count", pagination.get("total"))
-            more = "next_page" in pagination if "total_count" in pagination else (
+            more = bool(pagination.get("next_page")) or (
                 isinstance(total, int) and page * limit < total)
             if not rows or not more:
                 return
@@ -150,8 +153,8 @@ class AffiseReader:
 class Unexpected(ReadFailed):
     """An answer the importer cannot use (an error, or not Affise's shape)."""
 
-    def __init__(self, path: str, answer: Answer) -> None:
-        super().__init__(f"GET {path}: Affise answered {answer.status} {_message(answer)!r}")
+    def __init__(self, path: str, answer: Answer, name: str = "Affise") -> None:
+        super().__init__(f"GET {path}: {name} answered {answer.status} {_message(answer)!r}")
         self.answer = answer
 
 

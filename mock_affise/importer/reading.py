@@ -95,7 +95,7 @@ def read_network(reader: AffiseReader, scope: Scope, progress: Progress,
 def _ok(reader: AffiseReader, path: str, params: dict[str, Any] | None = None) -> Any:
     answer = reader.get(path, params)
     if not answer.ok:
-        raise Unexpected(path, answer)
+        raise Unexpected(path, answer, reader.name)
     return answer.body
 
 
@@ -226,7 +226,7 @@ def _by_id(reader: AffiseReader, network: Network, gone: set[Any], wanted: Any, 
         gone.add(wanted)
         network.not_found.append(f"{key} {wanted}")
     elif not answer.ok:
-        raise Unexpected(path, answer)
+        raise Unexpected(path, answer, reader.name)
     else:
         add(network, answer.body[key])
 

@@ -78,3 +78,17 @@ def test_shapes_compare_kinds_nullability_and_not_the_insides_of_empty_container
         ("d", "missing on the mock", "null", "-"),
         ("e", "only on the mock", "-", "number"),
     ]
+
+
+def test_drift_says_when_a_key_is_refused_or_the_mock_half_named(upstream, mirror):
+    code, out, err = run_cli("drift", "--url", upstream.url, "--key", "f" * 32, "--mock",
+                             mirror.url, "--mock-key", mirror.admin_key, *PERIOD)
+    assert (code, out) == (3, "")
+    assert "drift failed: GET /3.0/admin/currency: Affise answered 401" in err
+    assert "f" * 32 not in err
+    code, _, err = run_cli("drift", "--url", upstream.url, "--key", upstream.admin_key,
+                           "--mock", mirror.url, "--mock-key", "f" * 32, *PERIOD)
+    assert code == 3 and "GET /3.0/admin/currency: the mock answered 401" in err
+    code, _, err = run_cli("drift", "--url", upstream.url, "--key", upstream.admin_key,
+                           "--mock", mirror.url)
+    assert code == 2 and "--mock and --mock-key go together" in err

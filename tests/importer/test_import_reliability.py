@@ -57,7 +57,7 @@ def test_a_call_slower_than_the_timeout_is_retried(upstream: AffiseTenant):
 def test_a_call_failing_every_retry_ends_the_import(upstream: AffiseTenant):
     upstream.fault({"method": "GET", "path": "/3.1/payments"}, {"status": 502})
     reader = _reader(upstream, [], retries=2)
-    with pytest.raises(ReadFailed, match=r"^GET /3.1/payments: HTTP 502, 3 times; giving up$"):
+    with pytest.raises(ReadFailed, match=r"^GET /3.1/payments: HTTP 502 from Affise, tried 3 times; giving up$"):
         _import(reader, upstream)
 
 
@@ -78,7 +78,8 @@ def test_the_command_says_what_failed_in_its_exit_status(upstream: AffiseTenant,
     upstream.fault({"method": "GET", "path": "/3.0/admin/currency"}, {"status": 500})
     code, _, err = run_cli(*args)
     assert code == 4
-    assert "import failed: GET /3.0/admin/currency: HTTP 500, 1 times; giving up" in err
+    assert ("import failed: GET /3.0/admin/currency: HTTP 500 from Affise, tried 1 time; "
+            "giving up") in err
 
 
 def test_a_broken_import_resumes_from_its_last_finished_window(upstream: AffiseTenant,
@@ -134,3 +135,33 @@ def test_a_429_retry_after_is_honoured_and_only_get_is_sent():
     assert 7.0 in slept
     assert {r.method for r in seen} == {"GET"}
     assert all(r.headers["API-Key"] == "k" * 32 and "k" * 32 not in str(r.url) for r in seen)
+
+
+def _paged(pagination: Any) -> AffiseReader:
+    """A reader of a server holding 5 rows, answering with pagination(page, limit, rows)."""
+    rows = list(range(5))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        page, limit = int(request.url.params["page"]), int(request.url.params["limit"])
+        chunk = rows[(page - 1) * limit:page * limit]
+        return httpx.Response(200, json={"status": 1, "items": chunk,
+                                         "pagination": pagination(page, limit, len(rows))})
+
+    return AffiseReader("http://affise.test", "k" * 32, rate=1000,
+                        transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize("pagination", [
+    # partners and conversions: next_page only while there is one
+    lambda page, limit, total: {"per_page": limit, "total_count": total, "page": page,
+                                **({"next_page": page + 1} if page * limit < total else {})},
+    # payments: a total and no next_page
+    lambda page, limit, total: {"page": page, "limit": limit, "total": total},
+    # a server that always says there is more: the first empty page ends it
+    lambda page, limit, total: {"page": page, "next_page": page + 1},
+])
+def test_every_page_is_read_once_whichever_pagination(pagination):
+    reader = _paged(pagination)
+    assert [row for page in reader.pages("/list", {}, "items", 2) for row in page] == \
+        [0, 1, 2, 3, 4]
+    assert reader.requests <= 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from mock_affise.billing.rules import effective_status
+from mock_affise.cli import main
 from mock_affise.client import AffiseTenant, MockAffise
 from tests.importer.conftest import PAGE_SIZE, import_args, imported, run_cli
 
@@ -167,3 +169,18 @@ def test_the_key_may_come_from_the_environment(upstream: AffiseTenant, tmp_path,
     monkeypatch.setenv("MOCK_AFFISE_AFFISE_KEY", upstream.admin_key)
     code, _, err = run_cli(*args[:at], *args[at + 2:])
     assert code == 0, err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_progress_bar_counts_each_kind(upstream: AffiseTenant, tmp_path,
+                                                     monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert main(import_args(upstream, tmp_path / "network.json")) == 0
+    shown = terminal.getvalue()
+    assert "importing:" in shown
+    assert "currencies 3, payment systems 8, partners 30, conversions 300, payments 8" in shown
