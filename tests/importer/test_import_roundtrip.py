@@ -184,3 +184,27 @@ def test_on_a_terminal_a_progress_bar_counts_each_kind(upstream: AffiseTenant, t
     shown = terminal.getvalue()
     assert "importing:" in shown
     assert "currencies 3, payment systems 8, partners 30, conversions 300, payments 8" in shown
+
+
+READS = [
+    ("/3.0/admin/currency", {"extended": 1}),
+    ("/3.0/admin/payment_systems", {}),
+    ("/3.0/admin/partners", {"limit": 500}),
+    ("/3.0/stats/conversions", {"date_from": "2023-12-01", "date_to": "2024-06-15",
+                                "limit": 500}),
+    ("/3.1/payments", {"date_from": "2023-12-01", "date_to": "2024-06-15"}),
+    ("/3.0/admin/partner/2/referrals", {}),
+]
+
+
+def test_the_mirror_answers_every_read_as_the_network_did(upstream: AffiseTenant,
+                                                         mirror_server: MockAffise, tmp_path):
+    document = imported(upstream, tmp_path / "network.json")
+    with mirror_server.create_tenant(document) as mirror:
+        for path, params in READS:
+            theirs = upstream.get(path, params=params).json()
+            assert mirror.get(path, params=params).json() == theirs, path
+        # balances, invoice money and payment state included: one affiliate's view
+        affiliate = next(a["id"] for a in document["affiliates"] if a["status"] == "active")
+        assert mirror.as_affiliate(affiliate).get("/3.0/balance").json() == \
+            upstream.as_affiliate(affiliate).get("/3.0/balance").json()
