@@ -7,11 +7,15 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from ..config import drift_settings
 from . import EXIT_KEY_REFUSED, EXIT_OK, EXIT_PROBLEMS, EXIT_UNREACHABLE, UsageError
 from .importing import moment, period, reader_settings
+
+if TYPE_CHECKING:
+    from ..importer import AffiseReader
 
 DEFAULT_PERIOD_DAYS = 30
 
@@ -50,8 +54,8 @@ def drift_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 
 @contextmanager
-def _mock(settings: Mapping[str, Any], affise: Any, date_from: Any, date_to: Any,
-          now: Any) -> Iterator[tuple[str, str]]:
+def _mock(settings: Mapping[str, Any], affise: AffiseReader, date_from: date, date_to: date,
+          now: datetime) -> Iterator[tuple[str, str]]:
     """The mock to compare with: the one named, or one seeded by importing the network."""
     if settings["MOCK_URL"] is not None:
         yield settings["MOCK_URL"], settings["MOCK_KEY"]

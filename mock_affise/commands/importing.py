@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import ConfigError, import_settings
 from . import (
@@ -19,25 +19,30 @@ from . import (
     UsageError,
 )
 
-FLAGS = {"AFFISE_URL": "--url", "AFFISE_KEY": "--key", "RATE": "--rate",
-         "TIMEOUT": "--timeout", "RETRIES": "--retries", "PAGE_SIZE": "--page-size",
-         "WINDOW_DAYS": "--window-days"}
+if TYPE_CHECKING:
+    from ..importer import AffiseReader, Checkpoint, Imported, Scope
+
+# setting -> (flag, the argparse attribute it lands in); a command without the flag reads None
+FLAGS = {"AFFISE_URL": ("--url", "url"), "AFFISE_KEY": ("--key", "key"),
+         "RATE": ("--rate", "rate"), "TIMEOUT": ("--timeout", "timeout"),
+         "RETRIES": ("--retries", "retries"), "PAGE_SIZE": ("--page-size", "page_size"),
+         "WINDOW_DAYS": ("--window-days", "window_days"), "MOCK_URL": ("--mock", "mock"),
+         "MOCK_KEY": ("--mock-key", "mock_key")}
 DEFAULT_PERIOD_DAYS = 90
+Settings = Callable[[Mapping[str, Any], Mapping[str, str], Mapping[str, str]], dict[str, Any]]
 
 
 def reader_settings(args: argparse.Namespace, env: Mapping[str, str],
-                    read: Any = import_settings) -> dict[str, Any]:
+                    read: Settings = import_settings) -> dict[str, Any]:
     """The settings from flags and MOCK_AFFISE_*; the Affise URL and key are required."""
-    flags = {name: getattr(args, flag[2:].replace("-", "_"), None) for name, flag in FLAGS.items()}
-    extra = {"MOCK_URL": getattr(args, "mock", None), "MOCK_KEY": getattr(args, "mock_key", None)}
+    flags = {name: getattr(args, attribute, None) for name, (_, attribute) in FLAGS.items()}
     try:
-        settings = read({**flags, **extra}, {**FLAGS, "MOCK_URL": "--mock",
-                                             "MOCK_KEY": "--mock-key"}, env)
+        settings = read(flags, {name: flag for name, (flag, _) in FLAGS.items()}, env)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     for name in ("AFFISE_URL", "AFFISE_KEY"):
         if settings[name] is None:
-            raise UsageError(f"{FLAGS[name]} is required (or MOCK_AFFISE_{name})")
+            raise UsageError(f"{FLAGS[name][0]} is required (or MOCK_AFFISE_{name})")
     return settings
 
 
@@ -145,7 +150,7 @@ def import_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return _write(imported, output, checkpoint, reader, scope)
 
 
-def _failed(error: Exception, code: int, checkpoint: Any) -> int:
+def _failed(error: Exception, code: int, checkpoint: Checkpoint | None) -> int:
     print(f"mock-affise: import failed: {error}", file=sys.stderr)
     if checkpoint is not None and checkpoint.path.exists():
         print(f"mock-affise: the windows read so far are kept in {checkpoint.path}; the same "
@@ -153,7 +158,8 @@ def _failed(error: Exception, code: int, checkpoint: Any) -> int:
     return code
 
 
-def _write(imported: Any, output: Path | None, checkpoint: Any, reader: Any, scope: Any) -> int:
+def _write(imported: Imported, output: Path | None, checkpoint: Checkpoint | None,
+           reader: AffiseReader, scope: Scope) -> int:
     from ..fixturegen import dump_fixture
     from ..fixtures import FixtureError, validate
     from ..importer import UNKNOWABLE
@@ -176,12 +182,13 @@ def _write(imported: Any, output: Path | None, checkpoint: Any, reader: Any, sco
         except OSError as exc:
             print(f"mock-affise: cannot write {output} ({exc.strerror})", file=sys.stderr)
             return EXIT_PROBLEMS
-        checkpoint.finish()
+        if checkpoint is not None:
+            checkpoint.finish()
     _summary(imported, reader, scope, output, UNKNOWABLE)
     return EXIT_OK
 
 
-def _summary(imported: Any, reader: Any, scope: Any, output: Path | None,
+def _summary(imported: Imported, reader: AffiseReader, scope: Scope, output: Path | None,
              unknowable: tuple[str, ...]) -> None:
     document = imported.document
     lines = [f"imported {reader.base_url}, {scope.date_from} to {scope.date_to}"
