@@ -102,6 +102,9 @@ def run_probes(affise: AffiseReader, mock: AffiseReader, chosen: list[Probe]) ->
         if a.status != b.status:
             report.differences.append(Difference(probe.name, "(HTTP status)", "status",
                                                  str(a.status), str(b.status)))
+        if a.media_type != b.media_type:  # the Go SDK parses nothing but application/json
+            report.differences.append(Difference(probe.name, "(Content-Type)", "content type",
+                                                 a.media_type or "-", b.media_type or "-"))
         if a.body is None or b.body is None:
             if (a.body is None) != (b.body is None):
                 report.differences.append(Difference(

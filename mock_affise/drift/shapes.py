@@ -33,7 +33,8 @@ class Difference:
 
     operation: str
     field: str
-    kind: str  # "status", "type", "nullability", "missing on the mock", "only on the mock"
+    # "status", "content type", "type", "nullability", "missing on the mock", "only on the mock"
+    kind: str
     affise: str
     mock: str
 

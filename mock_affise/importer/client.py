@@ -34,10 +34,12 @@ class KeyRefused(ReadFailed):
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer: its HTTP status and its JSON body (None when the body is not JSON)."""
+    """One answer: its HTTP status, its JSON body (None when the body is not JSON) and its
+    media type ("application/json")."""
 
     status: int
     body: Any
+    media_type: str = ""
 
     @property
     def ok(self) -> bool:
@@ -94,7 +96,8 @@ class AffiseReader:
             except httpx.TransportError as exc:  # refused, reset, closed without an answer
                 reason = f"connection failed ({type(exc).__name__})"
                 continue
-            answer = Answer(response.status_code, _json(response))
+            answer = Answer(response.status_code, _json(response),
+                            response.headers.get("Content-Type", "").split(";")[0].strip())
             if response.status_code in KEY_REFUSED:
                 raise KeyRefused(f"GET {path}: {self.name} answered {response.status_code} "
                                  f"{_message(answer)!r}: the key is wrong or not an admin's")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from mock_affise.client import AffiseTenant, MockAffise
-from mock_affise.drift import compare, shape_of
+from mock_affise.drift import Probe, compare, run_probes, shape_of
+from mock_affise.importer import AffiseReader
 from tests.importer.conftest import PERIOD, imported, run_cli
 
 
@@ -92,3 +94,20 @@ def test_drift_says_when_a_key_is_refused_or_the_mock_half_named(upstream, mirro
     code, _, err = run_cli("drift", "--url", upstream.url, "--key", upstream.admin_key,
                            "--mock", mirror.url)
     assert code == 2 and "--mock and --mock-key go together" in err
+
+
+def test_an_answer_that_is_not_json_is_a_difference():
+    def affise(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": 1, "payment_systems": []})
+
+    def mock(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>maintenance</html>",
+                              headers={"Content-Type": "text/html; charset=utf-8"})
+
+    readers = [AffiseReader("http://side.test", "k" * 32, transport=httpx.MockTransport(side))
+               for side in (affise, mock)]
+    report = run_probes(*readers, [Probe("payment systems", "/3.0/admin/payment_systems")])
+    assert [(d.field, d.kind, d.affise, d.mock) for d in report.differences] == [
+        ("(Content-Type)", "content type", "application/json", "text/html"),
+        ("(body)", "type", "JSON", "not JSON"),
+    ]
