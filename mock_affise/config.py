@@ -144,10 +144,20 @@ def _nonblank(raw: Any) -> str:
     return str(raw).strip()
 
 
+def _http_url(raw: Any) -> str:
+    from urllib.parse import urlsplit
+
+    url = str(raw).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL, got {raw!r}")
+    return url
+
+
 # What `import` and `drift` read: the Affise network (URL and key) and how politely to read it.
 # The key is read like any setting and passed on in the API-Key header only: never printed.
 _READER_SETTINGS: dict[str, tuple[Any, Parser]] = {
-    "AFFISE_URL": (None, _nonblank),
+    "AFFISE_URL": (None, _http_url),
     "AFFISE_KEY": (None, _nonblank),
     "RATE": (4.0, _positive_number("a number of requests a second")),
     "TIMEOUT": (30.0, _positive_number("a number of seconds")),
@@ -160,7 +170,7 @@ _READER_SETTINGS: dict[str, tuple[Any, Parser]] = {
 }
 _DRIFT_SETTINGS: dict[str, tuple[Any, Parser]] = {
     **_READER_SETTINGS,
-    "MOCK_URL": (None, _nonblank),
+    "MOCK_URL": (None, _http_url),
     "MOCK_KEY": (None, _nonblank),
 }
 

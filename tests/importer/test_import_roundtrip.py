@@ -112,6 +112,8 @@ def test_affiliates_limits_the_import_to_them_and_whom_they_name(
     ("--from", "2024-13-01", "--from: must be a date in YYYY-MM-DD format, got '2024-13-01'"),
     ("--affiliates", "2,x", "--affiliates: must be affiliate ids separated by commas"),
     ("--page-size", "101", "--page-size: must be a page size from 1 to 100, got '101'"),
+    ("--url", "api-demo.affise.com",
+     "--url: must be an http:// or https:// URL, got 'api-demo.affise.com'"),
 ])
 def test_a_bad_option_is_refused_before_any_request(upstream: AffiseTenant, tmp_path, flag,
                                                     value, message):
