@@ -20,7 +20,6 @@ from mock_affise.cli import main
 from mock_affise.client import AffiseTenant, MockAffise
 from mock_affise.fixturegen import generate_fixture
 from mock_affise.testing_server import serve_in_thread
-from tests.conftest import fresh_database_url
 
 PAGE_SIZE = 7
 PERIOD = ("--from", "2023-12-01", "--to", "2024-06-15")
@@ -33,8 +32,10 @@ def network() -> dict[str, Any]:
 
 
 def _server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[MockAffise]:
+    # Each its own SQLite file, whatever database the suite runs on: two servers live at once
+    # here, and the suite's server database is one per worker (emptied for each app).
     database = tmp_path_factory.mktemp(name) / "mock.db"
-    with serve_in_thread({"DATABASE_URL": fresh_database_url(database), "SEED": False}) as (
+    with serve_in_thread({"DATABASE_URL": f"sqlite:///{database.as_posix()}", "SEED": False}) as (
             url, app), MockAffise(url, app=app) as server:
         yield server
 
