@@ -17,14 +17,15 @@ class Checkpoint:
     """Finished windows by name ("2024-01-01/2024-01-07"), saved after each one."""
 
     def __init__(self, path: Path, asked: dict[str, Any]) -> None:
-        self.path, self.asked = path, asked
+        # As the file will hold it (a tuple reads back as a list), so the two compare.
+        self.path, self.asked = path, json.loads(json.dumps(asked))
         self._windows: dict[str, list[Any]] = {}
         self.resumed = 0
         try:
             kept = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
-        if isinstance(kept, dict) and kept.get("asked") == asked and \
+        if isinstance(kept, dict) and kept.get("asked") == self.asked and \
                 isinstance(kept.get("windows"), dict):
             self._windows = kept["windows"]
             self.resumed = len(self._windows)

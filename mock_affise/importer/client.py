@@ -43,8 +43,10 @@ class Answer:
 
     @property
     def ok(self) -> bool:
-        """Affise's success: HTTP 200 and `status: 1` in the body."""
-        return self.status == 200 and isinstance(self.body, dict) and self.body.get("status") == 1
+        """Affise's success: HTTP 200, a JSON object, and `status: 1` unless it has no status
+        (Affise's own conversionsbyid example has none)."""
+        return self.status == 200 and isinstance(self.body, dict) and \
+            self.body.get("status", 1) == 1
 
 
 class AffiseReader:

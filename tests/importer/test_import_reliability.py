@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mock_affise.client import AffiseTenant
-from mock_affise.importer import AffiseReader, ReadFailed, Scope, import_network
+from mock_affise.importer import AffiseReader, Checkpoint, ReadFailed, Scope, import_network
 from mock_affise.importer.client import KeyRefused
 from tests.importer.conftest import PAGE_SIZE, import_args, run_cli
 
@@ -165,3 +165,12 @@ def test_every_page_is_read_once_whichever_pagination(pagination):
     assert [row for page in reader.pages("/list", {}, "items", 2) for row in page] == \
         [0, 1, 2, 3, 4]
     assert reader.requests <= 4
+
+
+def test_a_checkpoint_resumes_only_the_same_import(tmp_path):
+    asked = {"url": "https://api-demo.affise.com", "affiliates": (2, 3), "window_days": 7}
+    Checkpoint(tmp_path / "n.partial", asked).keep("2024-01-01/2024-01-07", [{"id": "a"}])
+    again = Checkpoint(tmp_path / "n.partial", asked)
+    assert again.resumed == 1 and again.window("2024-01-01/2024-01-07") == [{"id": "a"}]
+    other = Checkpoint(tmp_path / "n.partial", {**asked, "affiliates": (2,)})
+    assert other.resumed == 0 and other.window("2024-01-01/2024-01-07") is None
