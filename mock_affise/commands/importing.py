@@ -194,7 +194,8 @@ def _summary(imported: Imported, reader: AffiseReader, scope: Scope, output: Pat
     lines = [f"imported {reader.base_url}, {scope.date_from} to {scope.date_to}"
              + (f" -> {output}" if output else "")]
     for section in ("currencies", "payment_systems", "managers", "affiliates", "offers",
-                    "conversions", "payments", "corrections", "advertisers"):
+                    "conversions", "payments", "corrections", "advertisers",
+                    "advertiser_invoices"):
         lines.append(f"  {section.replace('_', ' ')}: {len(document.get(section, []))}")
     lines.append(f"  requests: {reader.requests} (GET only), retried: {reader.retried}")
     if imported.notes:

@@ -28,7 +28,7 @@ UNKNOWABLE = (
     "offers no imported conversion or invoice names, and every offer field but id, title and "
     "advertiser",
     "conversions' click data (ip, user agent, subs, custom fields)",
-    "advertiser invoices (not imported)",
+    "advertiser invoices' times of day (Affise shows the days they were created and updated)",
 )
 
 
@@ -54,6 +54,7 @@ def build_document(network: Network, now: datetime) -> Built:
                                     "email": "", "role": "affiliate_manager", "api_key": None}
             built.notes.append(f"manager {manager_id}: named by invoices only; its id alone "
                                "is known")
+    _invoiced_offers_and_advertisers(network, built.notes)
     offers = sorted(network.offers.values(), key=lambda o: o["id"])
     built.document = {
         "now": format_timestamp(now),
@@ -67,12 +68,27 @@ def build_document(network: Network, now: datetime) -> Built:
                               key=lambda c: (c["created_at"], c["id"])),
         "payments": _sorted(network.payments),
         "corrections": _sorted(network.corrections),
+        "advertiser_invoices": _sorted(network.advertiser_invoices),
     }
-    built.notes.extend(f"{route}: not served, so advertisers have no title or email"
-                       for route in network.not_served)
+    built.notes.extend(network.not_served)
     built.notes.extend(f"{what}: named, but Affise answered 404 for it; left out"
                        for what in network.not_found)
     return built
+
+
+def _invoiced_offers_and_advertisers(network: Network, notes: list[str]) -> None:
+    """Give the offers and advertisers only advertiser invoices name a row of their own."""
+    for invoice in network.advertiser_invoices.values():
+        for line in invoice["detail"]:
+            if line["offer_id"] not in network.offers:
+                network.offers[line["offer_id"]] = {"id": line["offer_id"], "title": "",
+                                                    "advertiser_id": None}
+                notes.append(f"offer {line['offer_id']}: named by advertiser invoice "
+                             f"{invoice['number']} only; its title is unknown")
+        known = {o["advertiser_id"] for o in network.offers.values()}
+        if invoice["supplier_id"] not in known:
+            network.advertisers.setdefault(invoice["supplier_id"], {
+                "id": invoice["supplier_id"], "title": None, "email": None})
 
 
 def _sorted(rows: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:

@@ -173,3 +173,20 @@ def detail_offers(payment: dict[str, Any]) -> dict[int, str]:
         return {}
     return {int(key): _text((value or {}).get("title")) for key, value in details.items()
             if str(key).isdigit()}
+
+
+def advertiser_invoice_row(invoice: dict[str, Any]) -> dict[str, Any]:
+    """A row of `advertiser_invoices` from GET /3.0/admin/advertiser-invoices' message[]."""
+    return {
+        "number": int(invoice["number"]), "supplier_id": str(invoice["supplier_id"]),
+        "currency": _text(invoice.get("currency")), "status": invoice.get("status") or "unpaid",
+        "start_date": invoice.get("start_date") or None,
+        "end_date": invoice.get("end_date") or None,
+        "comment": invoice.get("comment"),
+        "created_at": _moment(invoice.get("created_at")),
+        "updated_at": _moment(invoice.get("updated_at")),
+        "detail": [{"offer_id": int(row["offer_id"]), "payout_type": row.get("payout_type"),
+                    "actions": int(row.get("actions") or 0),
+                    "amount": int(row.get("amount") or 0), "comment": row.get("comment")}
+                   for row in invoice.get("detail") or []],
+    }

@@ -4,7 +4,7 @@ The order: currencies (extended), payment systems, partners (all pages), convers
 windows (all pages, each window checkpointed), payments in the period (all pages); then what
 those name and the period left out, by id: conversions an invoice bills, referral invoices a
 main invoice took, partners that are referred to; last, the advertisers list when the server
-has one. Every route is GET.
+has one. Advertiser invoices are read when the server lists them. Every route is GET.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ CONVERSIONS = "/3.0/stats/conversions"
 CONVERSION = "/3.0/stats/conversionsbyid"
 PAYMENTS = "/3.1/payments"
 PAYMENT = "/3.1/payments/{id}"
+ADVERTISER_INVOICES = "/3.0/admin/advertiser-invoices"
 ADVERTISERS = "/3.0/admin/advertisers"
-ROUTES = (CURRENCY + "?extended=1", PAYMENT_SYSTEMS, PARTNERS, PARTNER, CONVERSIONS,
-          CONVERSION, PAYMENTS, PAYMENT, ADVERTISERS)
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,9 @@ class Network:
     conversions: dict[str, dict[str, Any]] = field(default_factory=dict)
     payments: dict[int, dict[str, Any]] = field(default_factory=dict)
     corrections: dict[int, dict[str, Any]] = field(default_factory=dict)
+    advertiser_invoices: dict[int, dict[str, Any]] = field(default_factory=dict)
     revenues: dict[int, str] = field(default_factory=dict)  # each invoice's revenue as shown
-    not_served: list[str] = field(default_factory=list)
+    not_served: list[str] = field(default_factory=list)  # "GET route (HTTP n): so what"
     not_found: list[str] = field(default_factory=list)  # named by a row, 404 by id
     counts: Counter = field(default_factory=Counter)
 
@@ -88,6 +88,7 @@ def read_network(reader: AffiseReader, scope: Scope, progress: Progress,
     _conversions(reader, scope, network, seen, checkpoint)
     _payments(reader, scope, network, seen)
     _what_they_name(reader, network, seen)
+    _advertiser_invoices(reader, scope, network, seen)
     _advertisers(reader, scope, network, seen)
     return network
 
@@ -235,14 +236,34 @@ def _missing(known: dict, gone: set[Any], named: Iterable[Any]) -> list[Any]:
     return sorted({value for value in named if value not in known and value not in gone})
 
 
-def _advertisers(reader: AffiseReader, scope: Scope, network: Network, seen: Progress) -> None:
-    """Titles and emails of the advertisers the offers name, when the server lists them."""
-    wanted = {o["advertiser_id"] for o in network.offers.values() if o["advertiser_id"]}
-    if not wanted:
+def _served(reader: AffiseReader, path: str, scope: Scope, network: Network,
+            otherwise: str) -> bool:
+    """Tell whether the server answers a list route; note what is lost when it does not."""
+    first = reader.get(path, {"page": 1, "limit": scope.page_size})
+    if not first.ok:  # not served (the mock: 501), or not to this key
+        network.not_served.append(f"GET {path} (HTTP {first.status}): {otherwise}")
+    return first.ok
+
+
+def _advertiser_invoices(reader: AffiseReader, scope: Scope, network: Network,
+                         seen: Progress) -> None:
+    if not _served(reader, ADVERTISER_INVOICES, scope, network,
+                   "advertiser invoices are not imported"):
         return
-    first = reader.get(ADVERTISERS, {"page": 1, "limit": scope.page_size})
-    if not first.ok:  # not served (the mock: 501), or not to this key: titles stay unknown
-        network.not_served.append(f"GET {ADVERTISERS} (HTTP {first.status})")
+    for page in reader.pages(ADVERTISER_INVOICES, {}, "message", scope.page_size):
+        for invoice in page:
+            row = mapper.advertiser_invoice_row(invoice)
+            network.advertiser_invoices[row["number"]] = row
+        seen("advertiser invoices", len(page))
+
+
+def _advertisers(reader: AffiseReader, scope: Scope, network: Network, seen: Progress) -> None:
+    """Titles and emails of the advertisers offers and invoices name, when the server lists
+    them."""
+    wanted = {o["advertiser_id"] for o in network.offers.values() if o["advertiser_id"]} | {
+        i["supplier_id"] for i in network.advertiser_invoices.values()}
+    if not wanted or not _served(reader, ADVERTISERS, scope, network,
+                                 "advertisers have no title or email"):
         return
     for page in reader.pages(ADVERTISERS, {}, "advertisers", scope.page_size):
         for advertiser in page:

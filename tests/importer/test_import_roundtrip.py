@@ -22,19 +22,23 @@ UNSHOWN = {"payment_systems": ("threshold",), "payments": ("period_to",),
 def _shown(document: dict[str, Any]) -> dict[str, Any]:
     """The parts of an exported document that Affise's read routes show, by section and id."""
     now = datetime.fromisoformat(document["now"])
-    named_offers = {c["offer_id"] for c in document["conversions"]}
+    named_offers = {c["offer_id"] for c in document["conversions"]} | {
+        line["offer_id"] for i in document["advertiser_invoices"] for line in i["detail"]}
     named_managers = {a["manager_id"] for a in document["affiliates"]} | {
         p["manager_id"] for p in document.get("payments", [])}
     shown: dict[str, Any] = {}
     for section in ("currencies", "payment_systems", "managers", "affiliates", "offers",
-                    "conversions", "payments", "corrections"):
+                    "conversions", "payments", "corrections", "advertiser_invoices"):
         rows = {}
         for row in document.get(section, []):
             row = {k: v for k, v in row.items() if k not in UNSHOWN.get(section, ())}
             if section == "conversions":  # an expired hold reads as approved
                 hold = row["hold_until"] and datetime.fromisoformat(row["hold_until"])
                 row["status"] = int(effective_status(row["status"], hold or None, now))
-            rows[row["id"]] = row
+            if section == "advertiser_invoices":  # shown as days
+                row["created_at"], row["updated_at"] = (row["created_at"][:10],
+                                                        row["updated_at"][:10])
+            rows[row.get("id", row.get("number"))] = row
         shown[section] = rows
     shown["offers"] = {k: v for k, v in shown["offers"].items() if k in named_offers}
     shown["managers"] = {k: v for k, v in shown["managers"].items() if k in named_managers}
@@ -51,7 +55,7 @@ def test_an_imported_network_seeds_a_mock_whose_export_shows_the_same(
     # Everything billing turns on made it across, not just empty sections.
     assert len(ours["conversions"]) == 300 and len(ours["affiliates"]) == 30
     assert len(ours["payments"]) == 8 and ours["corrections"]
-    assert any(a["ref"] for a in ours["affiliates"].values())
+    assert any(a["ref"] for a in ours["affiliates"].values()) and ours["advertiser_invoices"]
 
 
 def test_the_import_pages_through_every_list_with_get_requests_only(
@@ -87,7 +91,8 @@ def test_the_summary_counts_each_kind_and_names_what_affise_does_not_show(
     assert code == 0
     assert "  conversions: 300\n" in err and "  affiliates: 30\n" in err
     assert "payment systems' thresholds" in err
-    assert "GET /3.0/admin/advertisers (HTTP 501): not served" in err
+    assert "GET /3.0/admin/advertisers (HTTP 501): advertisers have no title or email" in err
+    assert "  advertiser invoices: " in err
     assert "(GET only), retried: 0" in err
 
 
@@ -196,6 +201,7 @@ READS = [
                                 "limit": 500}),
     ("/3.1/payments", {"date_from": "2023-12-01", "date_to": "2024-06-15"}),
     ("/3.0/admin/partner/2/referrals", {}),
+    ("/3.0/admin/advertiser-invoices", {"limit": 500}),
 ]
 
 
