@@ -43,6 +43,7 @@ def probes(date_from: date, date_to: date, limit: int) -> list[Probe]:
               gives=("conversion", "conversions", "id")),
         Probe("payments", "/3.1/payments", {**period, "limit": limit},
               gives=("payment", "payments", "id")),
+        Probe("advertiser invoices", "/3.0/admin/advertiser-invoices", {"limit": limit}),
         Probe("partner by id", "/3.0/admin/partner/{partner}", sample="partner"),
         Probe("conversion by id", "/3.0/stats/conversionsbyid", {"id": "{conversion}"},
               sample="conversion"),

@@ -3,8 +3,8 @@
 The order: currencies (extended), payment systems, partners (all pages), conversions in date
 windows (all pages, each window checkpointed), payments in the period (all pages); then what
 those name and the period left out, by id: conversions an invoice bills, referral invoices a
-main invoice took, partners that are referred to; last, the advertisers list when the server
-has one. Advertiser invoices are read when the server lists them. Every route is GET.
+main invoice took, partners that are referred to; last, advertiser invoices and the
+advertisers list, each when the server has it. Every route is GET.
 """
 
 from __future__ import annotations

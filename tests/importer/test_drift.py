@@ -30,7 +30,7 @@ def _drift(upstream: AffiseTenant, mirror: AffiseTenant | None, *extra: str):
 
 def test_a_mock_seeded_by_an_import_answers_in_the_same_shapes(upstream, mirror):
     code, out, err = _drift(upstream, mirror)
-    assert (code, out) == (0, "no differences in 14 operations\n"), err
+    assert (code, out) == (0, "no differences in 15 operations\n"), err
     assert {c["method"] for c in upstream.requests(limit=1000)} == {"GET"}
 
 
@@ -46,7 +46,7 @@ def test_a_changed_answer_is_named_by_its_field(upstream, mirror):
     assert out.splitlines()[0].split() == ["operation", "field", "difference", "Affise", "mock"]
     assert ["payment", "systems", "payment_systems[].id", "type", "number", "string"] in \
         [line.split() for line in out.splitlines()]
-    assert out.splitlines()[-1] == "1 differences in 14 operations"
+    assert out.splitlines()[-1] == "1 differences in 15 operations"
 
 
 def test_a_changed_status_and_a_missing_key_show_in_the_json_report(upstream, mirror):
@@ -66,7 +66,7 @@ def test_a_changed_status_and_a_missing_key_show_in_the_json_report(upstream, mi
 
 def test_without_mock_drift_starts_one_seeded_by_an_import(upstream):
     code, out, err = _drift(upstream, None)
-    assert (code, out) == (0, "no differences in 14 operations\n"), err
+    assert (code, out) == (0, "no differences in 15 operations\n"), err
 
 
 def test_shapes_compare_kinds_nullability_and_not_the_insides_of_empty_containers():
