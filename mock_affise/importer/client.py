@@ -83,20 +83,20 @@ class AffiseReader:
 
         Any other answer (200, 400, 404, 501...) is returned for the caller to judge.
         """
-        reason = ""
+        reason, asked_wait = "", 0.0
         for attempt in range(self.retries + 1):
             if attempt:
                 self.retried += 1
-                self._sleep(self._delay(attempt, reason))
+                self._sleep(self._delay(attempt, asked_wait))
             self._wait_turn()
             self.requests += 1
             try:
                 response = self._http.get(path, params=params)
             except httpx.TimeoutException:
-                reason = "timed out"
+                reason, asked_wait = "timed out", 0.0
                 continue
             except httpx.TransportError as exc:  # refused, reset, closed without an answer
-                reason = f"connection failed ({type(exc).__name__})"
+                reason, asked_wait = f"connection failed ({type(exc).__name__})", 0.0
                 continue
             answer = Answer(response.status_code, _json(response),
                             response.headers.get("Content-Type", "").split(";")[0].strip())
@@ -106,13 +106,11 @@ class AffiseReader:
             if response.status_code == 429 or (response.status_code >= 500
                                                and response.status_code != 501):
                 reason = f"HTTP {response.status_code}"
-                if response.status_code == 429:
-                    reason += f"|{response.headers.get('Retry-After', '')}"
+                asked_wait = _seconds(response.headers.get("Retry-After"))
                 continue
             return answer
-        shown = reason.split("|")[0]
         tries = self.retries + 1
-        raise ReadFailed(f"GET {path}: {shown} from {self.name}, tried {tries} "
+        raise ReadFailed(f"GET {path}: {reason} from {self.name}, tried {tries} "
                          f"time{'s' if tries > 1 else ''}; giving up")
 
     def _wait_turn(self) -> None:
@@ -124,13 +122,10 @@ class AffiseReader:
                 now += wait
         self._last_start = now
 
-    def _delay(self, attempt: int, reason: str) -> float:
-        """Exponential backoff; a 429's Retry-After (in seconds) when it asks for longer."""
-        delay = min(BACKOFF_CAP_SECONDS, self.backoff * 2 ** (attempt - 1))
-        _, _, after = reason.partition("|")
-        if after.strip().isdigit():
-            delay = max(delay, min(BACKOFF_CAP_SECONDS, float(after)))
-        return delay
+    def _delay(self, attempt: int, asked_wait: float) -> float:
+        """Exponential backoff, or the server's Retry-After when it asks for longer."""
+        return min(BACKOFF_CAP_SECONDS,
+                   max(self.backoff * 2 ** (attempt - 1), asked_wait))
 
     def pages(self, path: str, params: Params, items: str, limit: int) -> Iterator[list[Any]]:
         """Yield each page's list under `items`, page 1 first, until the last page.
@@ -161,6 +156,12 @@ class Unexpected(ReadFailed):
     def __init__(self, path: str, answer: Answer, name: str = "Affise") -> None:
         super().__init__(f"GET {path}: {name} answered {answer.status} {_message(answer)!r}")
         self.answer = answer
+
+
+def _seconds(retry_after: str | None) -> float:
+    """A Retry-After given in seconds (an HTTP date is not waited for: backoff decides)."""
+    text = (retry_after or "").strip()
+    return float(text) if text.isdigit() else 0.0
 
 
 def _json(response: httpx.Response) -> Any:
