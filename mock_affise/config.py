@@ -125,6 +125,56 @@ _EXPORT_SETTINGS: dict[str, tuple[Any, Parser]] = {
 }
 
 
+def _positive_number(what: str) -> Parser:
+    def parse(raw: Any) -> float:
+        try:
+            number = float(str(raw).strip())
+        except ValueError:
+            number = None
+        if number is None or not number > 0 or number == float("inf"):
+            raise ValueError(f"must be {what} above 0, got {raw!r}")
+        return number
+
+    return parse
+
+
+def _nonblank(raw: Any) -> str:
+    if not str(raw).strip():
+        raise ValueError("must not be empty")
+    return str(raw).strip()
+
+
+def _http_url(raw: Any) -> str:
+    from urllib.parse import urlsplit
+
+    url = str(raw).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL, got {raw!r}")
+    return url
+
+
+# What `import` and `drift` read: the Affise network (URL and key) and how politely to read it.
+# The key is read like any setting and passed on in the API-Key header only: never printed.
+_READER_SETTINGS: dict[str, tuple[Any, Parser]] = {
+    "AFFISE_URL": (None, _http_url),
+    "AFFISE_KEY": (None, _nonblank),
+    "RATE": (4.0, _positive_number("a number of requests a second")),
+    "TIMEOUT": (30.0, _positive_number("a number of seconds")),
+    "RETRIES": (5, bounded_integer(0, 100, "a number of retries")),
+    "PAGE_SIZE": (100, bounded_integer(1, 100, "a page size")),
+    "WINDOW_DAYS": (7, bounded_integer(1, 366, "a number of days")),
+    # The key of --anonymize's stand-ins (default: derived from AFFISE_KEY). Environment only:
+    # a secret on a command line is seen by every process list.
+    "ANONYMIZE_SECRET": (None, _nonblank),
+}
+_DRIFT_SETTINGS: dict[str, tuple[Any, Parser]] = {
+    **_READER_SETTINGS,
+    "MOCK_URL": (None, _http_url),
+    "MOCK_KEY": (None, _nonblank),
+}
+
+
 def _resolve(table: Mapping[str, tuple[Any, Parser]], overrides: Mapping[str, Any] | None,
              environ: Mapping[str, str] | None, labels: Mapping[str, str] | None,
              ) -> dict[str, Any]:
@@ -178,6 +228,18 @@ def export_settings(flags: Mapping[str, Any], labels: Mapping[str, str],
                     environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return DATABASE_URL and TENANT for `export`."""
     return _resolve(_EXPORT_SETTINGS, flags, environ, labels)
+
+
+def import_settings(flags: Mapping[str, Any], labels: Mapping[str, str],
+                    environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the Affise URL and key and the reading limits for `import`."""
+    return _resolve(_READER_SETTINGS, flags, environ, labels)
+
+
+def drift_settings(flags: Mapping[str, Any], labels: Mapping[str, str],
+                   environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return what `import` reads, plus the mock to compare with (MOCK_URL, MOCK_KEY)."""
+    return _resolve(_DRIFT_SETTINGS, flags, environ, labels)
 
 
 def _check_ranges(settings: Mapping[str, Any]) -> None:
