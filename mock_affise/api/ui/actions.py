@@ -77,11 +77,11 @@ def move_clock(tenant_id: int) -> Response:
 
     def action() -> str:
         move = request.form.get("move", "")
-        body: dict[str, Any] = _given(move) if move in ("set", "advance") else {}
-        if move in ("set", "advance") and not body:
-            body = {move: None}  # the control plane names what is missing
+        body: dict[str, Any] = {}
+        if move in ("set", "advance"):  # an empty value too: the control plane says what is wrong
+            body[move] = request.form.get(move, "").strip()
         if move in ("freeze", "unfreeze"):
-            body = {"frozen": move == "freeze"}
+            body["frozen"] = move == "freeze"
         elif request.form.get("frozen"):
             body["frozen"] = True
         with tenant_session(tenant_id, write=True) as (_, row):
