@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 GET_PIP_URL := https://bootstrap.pypa.io/get-pip.py
 
-.PHONY: run test fuzz bench lint clean reset install install-test venv
+.PHONY: run test fuzz bench lint clean reset install install-test venv screenshots
 
 # The virtualenv counts as made once it has pip: a `python3 -m venv` that failed half-way
 # (Debian without python3-venv leaves bin/python but no pip) is made again, not trusted.
@@ -73,6 +73,12 @@ fuzz: install-test
 # BENCH_ARGS="--quick" for a short, noisier run; "--only generation,cfa" for some figures.
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The README's screenshots of the dashboard (docs/dashboard-*.png), taken again by the browser
+# tests from the default fixture; needs chromium and chromium-driver (Debian's packages).
+screenshots: install-test
+	MOCK_AFFISE_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/browser/test_dashboard_pages.py -k readme_screenshots
 
 # Ruff, then the import contracts (pyproject.toml [tool.importlinter]): arrows point down only
 # (api -> services -> rules and models -> db), and no module imports one that imports it back.
