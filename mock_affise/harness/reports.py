@@ -30,6 +30,12 @@ def page_of_reports(session: Session, tenant_id: int, page: int,
     return Page([_render(r) for r in reports], total or 0, page, limit)
 
 
+def get_report(session: Session, tenant_id: int, report_id: int) -> dict[str, Any] | None:
+    """Render one of the tenant's generation reports, or None."""
+    report = session.get(GenerationReport, report_id)
+    return None if report is None or report.tenant_id != tenant_id else _render(report)
+
+
 def _render(report: GenerationReport) -> dict[str, Any]:
     return {"id": report.id, "operation": report.operation,
             "created_at": format_timestamp(report.created_at), "parameters": report.parameters,

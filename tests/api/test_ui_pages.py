@@ -118,7 +118,7 @@ def test_a_generation_shows_in_invoices_generations_and_the_invoice_history(clie
     made = invoice_ids(client.get(f"{T1}/invoices"))
     assert made[:4] == [2929, 2928, 2927, 2926]
     reports = text(client.get(f"{T1}/generations"))
-    assert "Invoices made: 2926, 2927, 2928, 2929" in reports
+    assert "Invoices made (4): 2926, 2927, 2928, 2929" in reports
     assert "4 EUR The affiliate Cobalt Traffic (4) does not have a payment system (EUR)" in reports
     assert "6 RUB Minimum payment - 1000 RUB" in reports
     history = client.get(f"{T1}/invoices/2926")
@@ -178,3 +178,25 @@ def test_the_conversion_page_shows_its_status_on_the_tenant_clock(client):
 def test_a_correction_link_opens_its_invoice(client):
     answer = client.get(f"{T1}/corrections/10")
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/invoices/2925")
+
+
+def test_a_call_that_touched_more_rows_than_the_journal_lists_says_how_many(client, monkeypatch):
+    monkeypatch.setattr("mock_affise.effects.MAX_IDS", 1)
+    client.post("/3.1/payments/generate", headers=KEY)
+    journal = client.get(f"{T1}/journal")
+    # 4 invoices made, 10 conversions billed: the journal keeps one id of each, and the counts.
+    assert row(journal, "data-entry=")[6] == "created: 4 payments; changed: 10 conversions"
+    entry_id = re.search(r'data-entry="(\d+)"', journal.get_data(as_text=True)).group(1)
+    entry = text(client.get(f"{T1}/journal/{entry_id}"))
+    assert "changed.conversions: 10 rows in all" in entry
+
+
+def test_a_generation_report_pages_its_skipped_affiliates(client):
+    client.post("/3.1/payments/generate", headers=KEY)
+    report = re.search(r"/generations/(\d+)\"", client.get(f"{T1}/generations").get_data(
+        as_text=True)).group(1)
+    second = text(client.get(f"{T1}/generations/{report}?limit=3&page=2"))
+    assert "6 RUB Minimum payment - 1000 RUB" in second
+    assert "4 EUR" not in second
+    assert "4 skipped affiliates · page 2 of 2" in second
+    assert client.get(f"{T1}/generations/999").status_code == 404

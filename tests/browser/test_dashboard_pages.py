@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 FIXTURE = DEFAULT_FIXTURE
 PAGES = ("/", "/tenants/1/network", "/tenants/1/invoices", "/tenants/1/invoices/2921",
          "/tenants/1/journal", "/tenants/1/journal/1", "/tenants/1/generations",
-         "/tenants/1/controls", "/tenants/1/conversions/660000000000000000000001")
+         "/tenants/1/generations/1", "/tenants/1/controls",
+         "/tenants/1/conversions/660000000000000000000001")
 
 # Each returns the problems it finds on the open page, as text.
 UNLABELLED = """

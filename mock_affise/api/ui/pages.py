@@ -10,7 +10,7 @@ from ...clock import clock_state, format_timestamp, tenant_now
 from ...errors import NotFound, ValidationError
 from ...harness import dashboard, faults, tenants
 from ...harness.config import tenant_config
-from ...harness.reports import page_of_reports
+from ...harness.reports import get_report, page_of_reports
 from ...network import Page
 from ...network.reference import find_currency, list_currencies, list_payment_systems
 from ..control.base import settings, tenant_session
@@ -152,6 +152,20 @@ def generations(tenant_id: int) -> Response:
     with tenant_session(tenant_id) as (session, row):
         listed = page_of_reports(session, tenant_id, number, limit)
         return _tenant_page("generations.html", row, listed=listed)
+
+
+@blueprint.get("/tenants/<int:tenant_id>/generations/<int:report_id>")
+def generation(tenant_id: int, report_id: int) -> Response:
+    """One generation report: every invoice it made and every affiliate it skipped, paged."""
+    number, limit = paging()
+    with tenant_session(tenant_id) as (session, row):
+        report = get_report(session, tenant_id, report_id)
+        if report is None:
+            raise NotFound("Generation report not found")
+        start = (number - 1) * limit
+        skipped = Page(report["skipped"][start:start + limit], len(report["skipped"]), number,
+                       limit)
+        return _tenant_page("generation.html", row, report=report, skipped=skipped)
 
 
 @blueprint.get("/tenants/<int:tenant_id>/controls")
