@@ -84,7 +84,7 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert "script-src" not in page.headers["Content-Security-Policy"]
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["Cache-Control"] == "no-store"
-    assert client.get(f"{UI}/static/ui.css").status_code == 200
+    assert client.get(f"{UI}/ui.css").status_code == 200
 
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
-from ...errors import AffiseError
+from ...errors import AffiseError, MethodNotAllowed
 from ...money import plain
 from ..control.schemas import PageQuery, Whole, parse
+from ..wire import error_response
 
 PREFIX = "/_mock/ui"
-blueprint = Blueprint("ui", __name__, url_prefix=PREFIX, template_folder="templates",
-                      static_folder="static", static_url_path="/static")
+blueprint = Blueprint("ui", __name__, url_prefix=PREFIX, template_folder="templates")
+STATIC = Path(__file__).resolve().parent / "static"
 NOTE_COOKIE = "mock_affise_ui_note"
 NOTE_CHARS = 600  # a note rides in a cookie: the control plane's message, cut to fit
 
@@ -99,8 +110,16 @@ def tenant_url(endpoint: str, tenant_id: int, **values: Any) -> str:
     return url_for(f"ui.{endpoint}", tenant_id=tenant_id, **values)
 
 
+@blueprint.get("/ui.css")
+def stylesheet() -> Response:
+    """Serve the dashboard's one stylesheet."""
+    return send_from_directory(STATIC, "ui.css", mimetype="text/css", max_age=300)
+
+
 @blueprint.errorhandler(AffiseError)
 def _refused(error: AffiseError) -> Response:
+    if isinstance(error, MethodNotAllowed):  # a method no route takes: as every route answers it
+        return error_response(error)
     return page("error.html", error.status_code, message=error.message,
                 code=error.status_code)
 

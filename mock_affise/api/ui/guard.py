@@ -21,7 +21,7 @@ from .base import PREFIX, blueprint, page
 TOKEN_COOKIE = "mock_affise_control"
 CSRF_COOKIE = "mock_affise_csrf"
 CSRF_FIELD = "csrf"
-OPEN_ENDPOINTS = ("ui.sign_in", "ui.static")  # the stylesheet holds no tenant data
+OPEN_ENDPOINTS = ("ui.sign_in", "ui.stylesheet")  # the stylesheet holds no tenant data
 
 
 class StaleForm(Forbidden):
@@ -46,7 +46,7 @@ def _guard() -> Response | None:
     nonce = request.cookies.get(CSRF_COOKIE, "")
     g.new_nonce = len(nonce) != 32 or not nonce.isalnum()
     g.csrf_nonce = secrets.token_hex(16) if g.new_nonce else nonce
-    if request.endpoint == "ui.static":
+    if request.endpoint == "ui.stylesheet":
         return None
     if request.method == "POST" and (g.new_nonce or not hmac.compare_digest(
             request.form.get(CSRF_FIELD, ""), csrf_token())):
@@ -70,7 +70,7 @@ def _headers(response: Response) -> Response:
         "frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    if request.endpoint != "ui.static":
+    if request.endpoint != "ui.stylesheet":
         response.headers["Cache-Control"] = "no-store"
     return response
 
