@@ -53,15 +53,16 @@ run: install
 	$(strip $(RUN_ENV) $(BIN)/mock-affise serve)
 
 # The whole suite on SQLite; then, when MOCK_AFFISE_TEST_DATABASE_URL names a PostgreSQL
-# database (.ci/run starts one), every database test again on it.
+# database (.ci/run starts one), every database test again on it. The browser tests run once:
+# their server already runs on an SQLite file, and what they check is the page, not the engine.
 test: install-test
 	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q -n 2
 	@echo "== the in-process tests again, each app on an SQLite file (as serve runs)"
 	env -u MOCK_AFFISE_TEST_DATABASE_URL MOCK_AFFISE_TEST_SQLITE=file \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve"
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve and not browser"
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve or postgres"; \
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "(not serve or postgres) and not browser"; \
 	fi
 
 # Property tests, the state machine and schemathesis with many more examples.

@@ -31,7 +31,7 @@ from ..network.partners import Partner, PartnerQuery, find_partners
 from . import journal
 from .tenants import page_of_tenants
 
-PAGE_SIZES = (10, 25, 50, 100)
+HISTORY_CALLS = 1000  # how far back an invoice's history looks in the journal
 
 
 @dataclass(frozen=True)
@@ -127,12 +127,13 @@ def invoice_history(session: Session, tenant_id: int, size: int,
                     invoice_id: int) -> list[dict[str, Any]]:
     """Return the journal's calls that created, changed or deleted the invoice, oldest first.
 
-    The ring is bounded (JOURNAL_SIZE), so this walk is too.
+    Only the newest HISTORY_CALLS calls are looked at, however large the ring is configured.
     """
-    rows = session.execute(select(JournalEntry).where(*journal.entry_conditions(tenant_id, size))
-                           .order_by(JournalEntry.seq, JournalEntry.id)).scalars()
+    rows = list(session.execute(
+        select(JournalEntry).where(*journal.entry_conditions(tenant_id, size))
+        .order_by(*journal.NEWEST_FIRST).limit(HISTORY_CALLS)).scalars())
     history = []
-    for row in rows:
+    for row in reversed(rows):
         verbs = [verb for verb, kinds in (row.effects or {}).items()
                  if isinstance(kinds, dict) and invoice_id in (kinds.get("payments") or ())]
         if verbs:
