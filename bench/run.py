@@ -24,6 +24,10 @@ Figures (targets from issue 6, on a 2-core machine):
                   open against `serve` (one worker) while a normal client makes 100 calls of
                   GET /3.1/payments/{id}, each on a new connection, after a first one (shown
                   apart: it waits for the server to accept those 250 connections); p99.
+  big tenant      `serve` (one worker, SQLite file) makes a tenant from a generated 200,000-
+                  conversion document while a client of the seeded tenant updates an invoice in
+                  a loop (bench/big_tenant.py): the creation's seconds, how many of those writes
+                  completed meanwhile and the longest one (it waited for the inserts).
   suite           what a test suite feels (bench/suite.py): the typical test and the empty test
                   through the plugin's server against bare Flask served the same way; in-process
                   write, read-after-write and page-after-write against a bare test-client call;
@@ -89,7 +93,7 @@ DEFAULT_FIXTURE = _default_fixture()
 MIB = 1024 * 1024
 
 SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "suite", "slow_clients",
-            "dashboard", "soak")
+            "big_tenant", "dashboard", "soak")
 
 
 # ----------------------------------------------------------------------------- results
@@ -671,6 +675,32 @@ def bench_slow_clients(results: Results, work: Path) -> None:
                  if first != float("inf") else None, "ms")
 
 
+def bench_big_tenant(results: Results, work: Path, conversions: int) -> None:
+    from big_tenant import AFFILIATES, body_size_limit, writes_during_creation
+
+    log(f"big tenant: a {conversions:,}-conversion tenant made while another tenant writes")
+    document = generate_fixture(work / "big-tenant.json", AFFILIATES, conversions, seed=3)
+    env = {**os.environ, "MOCK_AFFISE_MAX_BODY_BYTES": body_size_limit(document)}
+    server = ServerProcess(mock_affise_command("serve", "--port", "0", "--database",
+                                               sqlite_url(work / "big-tenant.db")),
+                           work, name="big-tenant", env=env)
+    try:
+        if not server.wait_for_banner(60):
+            raise RuntimeError("serve did not start; see " + str(server.stderr_path))
+        host, port = server.host_port
+        if not wait_healthy(host, port, time.perf_counter() + 30):
+            raise RuntimeError("serve never became healthy; see " + str(server.stderr_path))
+        figures = writes_during_creation(host, port, server.admin_key or "", document)
+    finally:
+        server.stop()
+    results.raw["big_tenant"] = {"conversions": conversions, **figures}
+    results.info(f"tenant creation from a {conversions:,}-conversion document (serve, SQLite "
+                 "file)", figures["creation_s"], "s")
+    results.info("  another tenant's writes completed meanwhile", figures["writes"], "")
+    results.info("  the longest of those writes (it waited for the inserts)",
+                 figures["longest_write_s"], "s")
+
+
 def bench_soak(results: Results, work: Path, wrk: str | None, requests: int,
                max_seconds: int) -> None:
     peak_name = f"soak ({requests:,} requests, --workers 1): worker peak RSS"
@@ -829,6 +859,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_intercept_suite(results, 10 if quick else 50)
         if "slow_clients" in only:
             bench_slow_clients(results, work)
+        if "big_tenant" in only:
+            bench_big_tenant(results, work, 20_000 if quick else 200_000)
         if "dashboard" in only:
             from dashboard import bench_dashboard
 

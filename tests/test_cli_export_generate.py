@@ -363,7 +363,7 @@ def test_export_picks_a_tenant_by_id_from_the_flag_or_the_environment(capsys, se
     second = {"now": "2024-01-01 00:00:00",
               "currencies": [{"id": 2, "code": "USD", "default": True}]}
     with database.transaction(write=True) as session:
-        tenant_id = create_tenant(session, second)["tenant"]
+        tenant_id = create_tenant(session, validate(second))["tenant"]
 
     assert cli.main(["export", "--database", url, "--tenant", str(tenant_id)]) == 0
     by_flag = json.loads(capsys.readouterr().out)

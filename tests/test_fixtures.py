@@ -433,14 +433,14 @@ def test_a_bad_document_leaves_an_existing_database_as_it_was(case, tmp_path):
     try:
         database.create_schema()
         with database.transaction(write=True) as session:
-            create_tenant(session, base_document())
+            create_tenant(session, validate(base_document()))
         before = first_export(database), row_counts(url)
         change, expected = PROBLEMS[case]
         document = base_document()
         change(document)
 
         with pytest.raises(FixtureError) as caught, database.transaction(write=True) as session:
-            create_tenant(session, copy.deepcopy(document))
+            create_tenant(session, validate(copy.deepcopy(document)))
 
         assert caught.value.problems == expected
         assert (first_export(database), row_counts(url)) == before

@@ -131,6 +131,9 @@ CASES += [
     ("fixture offer title past its column", "POST", "/_mock/reset",
      {"json": {"offers": [{"id": 4, "title": "t" * 256}]}}, 400,
      "Invalid fixture: offers[0].title: must be at most 255 characters"),
+    ("underscores in a fault probability", "POST", "/_mock/faults",
+     {"json": {"action": {"status": 500}, "probability": "0.5_0"}}, 400,
+     "probability: must be a number from 0 to 1"),
     # Array indices are ASCII digits, at most 18 of them.
     ("superscript index in a form", "POST", "/3.1/payments/bulk-delete",
      {"data": "ids[\u00b2]=1".encode(), "content_type": FORM}, 400, "ids: must be an array"),

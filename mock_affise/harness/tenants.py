@@ -46,15 +46,16 @@ _READ: dict[str, tuple[tuple[str, int, int], dict[str, Any]]] = {}
 _READ_LOCK = threading.Lock()
 
 
-def new_tenant(session: Session, document: Mapping[str, Any],
+def new_tenant(session: Session, loaded: dict[str, Any],
                limit: int | None = None) -> dict[str, Any]:
-    """Make a tenant from a fixture document and keep its seed for reset; return id and keys.
+    """Make a tenant from a validated fixture document (fixtures.validate's answer, made before
+    the write transaction) and keep its seed for reset; return id and keys.
 
     Refused once the server holds limit tenants (MAX_TENANTS).
     """
     if limit is not None and session.scalar(select(func.count()).select_from(Tenant)) >= limit:
         raise LimitReached("tenants", limit, "MAX_TENANTS")
-    made = create_tenant(session, document)
+    made = create_tenant(session, loaded)
     tenant = session.get(Tenant, made["tenant"])
     snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
     return made
@@ -119,11 +120,12 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
     db.create_schema()
     if not settings.get("SEED", True):
         return None
+    loaded = validate(configured_document(settings))
     with db.transaction(write=True) as session:
         db.serialise_setup(session)  # two processes starting at once seed one tenant
         if session.scalar(select(func.count()).select_from(Tenant)):
             return None
-        return new_tenant(session, configured_document(settings))
+        return new_tenant(session, loaded)
 
 
 def first_tenant_keys(db: Database) -> dict[str, Any] | None:

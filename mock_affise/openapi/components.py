@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from ..api.control.faults import FaultRuleBody
 from ..billing.rules import CONVERSION_STATUSES, PARTNER_STATUSES, STATUS_WORDS
 from ..billing.rules import PAYMENT_STATES as PAYMENT_STATE_WORDS
 from .advertisers import advertiser_invoice
 from .blocks import (
     BOOLEAN,
-    DECIMAL_TEXT,
     EIGHT_PLACES,
     EMPTY_LIST,
     ERRORS,
@@ -21,7 +21,6 @@ from .blocks import (
     array,
     error_response,
     integer,
-    loose,
     map_of,
     nullable,
     obj,
@@ -30,6 +29,7 @@ from .blocks import (
     success,
     text,
 )
+from .control_requests import body_schema
 from .fixture import _fixture
 
 
@@ -188,40 +188,6 @@ def _keys() -> Schema:
                 "affiliates": map_of(STRING, propertyNames=text(pattern=r"^\d+$"))})
 
 
-def _fault_spec() -> Schema:
-    def whole(minimum: int, maximum: int) -> Schema:
-        return {"type": ["integer", "string"], "pattern": "^-?[0-9]+$", "minimum": minimum,
-                "maximum": maximum}
-
-    methods = "|".join("".join(f"[{c}{c.lower()}]" for c in m)
-                       for m in ("GET", "POST", "DELETE", "PUT", "PATCH"))
-    return {
-        "type": "object",
-        "properties": {
-            "match": nullable(loose({
-                "method": nullable(text(pattern=f"^(?:{methods})$",
-                                        description="GET, POST, DELETE, PUT or PATCH, any case")),
-                "path": nullable(text(pattern="^(/.*|\\*)?$", description="A * matches any run "
-                                      "of characters; empty or null: *"))})),
-            "action": loose({
-                "status": whole(100, 599),
-                "delay_ms": whole(0, 120_000),
-                "drop_after_commit": {"const": True},
-                "body": {"description": "Sent with status instead of the envelope; numbers "
-                                        "must fit 64 bits"},
-            }, minProperties=1, additionalProperties=False),
-            "times": nullable(whole(1, 1_000_000)),
-            "probability": {"type": ["number", "string"], "pattern": DECIMAL_TEXT,
-                            "minimum": 0, "maximum": 1},
-            "seed": whole(-(2**31), 2**31 - 1),
-        },
-        "required": ["action"],
-        "description": "First match wins. status answers in Affise's envelope (or body) with "
-                       "nothing applied; delay_ms sleeps first; drop_after_commit applies the "
-                       "change and closes the connection without an answer",
-    }
-
-
 def _fault_rule() -> Schema:
     return obj({
         "id": integer(), "match": obj({"method": nullable(STRING), "path": STRING}),
@@ -265,7 +231,7 @@ def components(bodies: dict[str, Schema]) -> Schema:
             "Fixture": _fixture(exported=False),
             "ExportedFixture": _fixture(exported=True),
             "ApiKeys": _keys(),
-            "FaultSpec": _fault_spec(),
+            "FaultSpec": body_schema(FaultRuleBody()),
             "FaultRule": _fault_rule(),
             "Snapshot": obj({"name": STRING, "created_at": TIMESTAMP}),
             "TenantKeys": success(tenant=integer(), api_keys=schema("ApiKeys")),

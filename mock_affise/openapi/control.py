@@ -1,9 +1,9 @@
-"""The /_mock control-plane operations, written by hand."""
+"""The /_mock control-plane operations: requests from the control schemas, answers by hand."""
 
 from __future__ import annotations
 
+from ..api.control.schemas import ClockMove, ConfigChange, JournalQuery, PageQuery, SnapshotName
 from .blocks import (
-    BOOLEAN,
     ERRORS,
     KEYED,
     OPEN,
@@ -14,19 +14,18 @@ from .blocks import (
     integer,
     json_body,
     link,
-    loose,
     nullable,
     obj,
     ok_response,
     operation,
     path,
     path_id,
-    query,
     ref,
     schema,
     success,
     text,
 )
+from .control_requests import control_body, control_query
 
 CONTROL_TAG = "control plane"
 # The X-Mock-Control-Token check may refuse any /_mock call but health.
@@ -36,9 +35,7 @@ CONTROL_PAGINATION = obj({"page": integer(), "limit": integer(), "total": intege
 
 def _page_query() -> list[Schema]:
     """?page=&limit= of a paged control list."""
-    return [query("page", integer(minimum=1, maximum=10**9)),
-            query("limit", integer(minimum=1, maximum=1000,
-                                   description="Items a page (100 when not given)"))]
+    return control_query(PageQuery())
 
 
 def _control_routes() -> list[tuple[str, str, Schema]]:
@@ -60,16 +57,6 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
                               "currency": nullable(STRING), "reason": STRING})),
         "referrals": {"type": "object", "additionalProperties": array(integer()),
                       "description": "Per invoice made (id): the referral invoices it took"}})
-    clock_body = {"type": "object", "properties": {
-        "set": text(pattern=r"^\s*\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?\s*$",
-                    examples=["2024-07-01 00:00:00"]),
-        "advance": text(pattern=r"^\s*-?\d+\s*[smhdw]\s*$", examples=["3d"]),
-        "advance_seconds": {"type": ["integer", "string"], "pattern": r"^-?[0-9]+$"},
-        "frozen": nullable(BOOLEAN)},
-        "anyOf": [{"required": [name]} for name in ("set", "advance", "advance_seconds",
-                                                      "frozen")],
-        "description": "One of set, advance or advance_seconds, and/or frozen; the clock stays "
-                       "between 1900-01-01 and 9000-12-31 and moves at most 100 years"}
     fault_link = {"DeleteFault": link("deleteFault",
                                       {"path.rule_id": "$response.body#/fault/id"})}
     snapshot_links = {
@@ -98,8 +85,7 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
         ("/snapshots", "post", operation(
             "saveSnapshot", "Save a named checkpoint (replacing one of that name)",
             tag=CONTROL_TAG, errors=(*body_errors, 409),
-            body=json_body(loose({"name": text(minLength=1, maxLength=255)}, required=["name"]),
-                           required=True),
+            body=control_body(SnapshotName()),
             ok=ok_response(success(snapshot=schema("Snapshot")), links=snapshot_links))),
         ("/snapshots", "get", operation(
             "listSnapshots", "List the named checkpoints, oldest first", tag=CONTROL_TAG,
@@ -117,17 +103,10 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
         ("/clock", "post", operation(
             "moveClock", "Set, advance, freeze or unfreeze the tenant clock", tag=CONTROL_TAG,
             ok=ok_response(schema("Clock")), errors=body_errors,
-            body=json_body(clock_body, required=True))),
+            body=control_body(ClockMove()))),
         ("/requests", "get", operation(
             "listRequests", "The request journal, oldest first", tag=CONTROL_TAG,
-            errors=(400,), parameters=[
-                query("method", text(examples=["POST"])),
-                query("path", text(description="Exact, or a prefix ending in *",
-                                   examples=["/3.1/payments*"])),
-                query("status", integer(minimum=0, maximum=999)),
-                query("since", TIMESTAMP, blank=True),
-                query("limit", integer(minimum=0, maximum=999_999_999,
-                                       description="The newest N"))],
+            errors=(400,), parameters=control_query(JournalQuery()),
             ok=ok_response(success(requests=array(journal_entry))))),
         ("/requests", "delete", operation("clearRequests", "Empty the journal",
                                           tag=CONTROL_TAG, ok=result, errors=())),
@@ -152,14 +131,7 @@ def _control_routes() -> list[tuple[str, str, Schema]]:
         ("/config", "post", operation(
             "setConfig", "Change the tenant's settings", tag=CONTROL_TAG,
             ok=ok_response(schema("TenantConfig")), errors=body_errors,
-            body=json_body(obj({"generation_delay_seconds": {
-                "type": ["integer", "string"], "pattern": r"^[0-9]+$", "minimum": 0,
-                "maximum": 366 * 86400},
-                "referral_percent": {"type": ["string", "number"],
-                                     "pattern": r"^[0-9]{1,3}(\.[0-9]{1,8})?$",
-                                     "minimum": 0, "maximum": 100, "examples": ["5"]}},
-                optional=("generation_delay_seconds", "referral_percent"), minProperties=1),
-                required=True))),
+            body=control_body(ConfigChange()))),
     ]
 
 

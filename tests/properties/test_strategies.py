@@ -120,7 +120,7 @@ def test_every_drawn_fixture_document_validates_and_round_trips_load_export(docu
     try:
         database.create_schema()
         with database.transaction(write=True) as session:
-            made = create_tenant(session, document)
+            made = create_tenant(session, validate(document))
             exported = export_tenant(session, session.get(Tenant, made["tenant"]))
     finally:
         database.dispose()

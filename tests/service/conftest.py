@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from mock_affise.clock import tenant_now
 from mock_affise.db import Database
-from mock_affise.fixtures import create_tenant
+from mock_affise.fixtures import create_tenant, validate
 from mock_affise.models import Tenant
 
 
@@ -41,7 +41,7 @@ def network() -> Iterator[Callable[[dict[str, Any]], Network]]:
         db.create_schema()
         databases.append(db)
         with db.transaction(write=True) as session:
-            tenant_id = create_tenant(session, document)["tenant"]
+            tenant_id = create_tenant(session, validate(document))["tenant"]
         return Network(db, tenant_id)
 
     yield seed

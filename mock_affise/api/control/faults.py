@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,8 @@ from .schemas import Body, PageQuery, Whole, parse
 
 ACTIONS = ("status", "delay_ms", "drop_after_commit", "body")
 METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
+PROBABILITY_TEXT = re.compile(r"\s*[0-9]*\.?[0-9]*([eE][+-]?[0-9]+)?\s*")
+STATUS_RANGE, DELAY_RANGE = (100, 599), (0, 120_000)
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -41,6 +44,14 @@ class Match(fields.Field):
             raise MarshmallowError({"path": ["must start with / (a * matches any run of text)"]})
         return {"method": method, "path": path}
 
+    def json_schema(self) -> dict[str, Any]:
+        any_case = "|".join("".join(f"[{c}{c.lower()}]" for c in m) for m in METHODS)
+        return {"type": ["object", "null"], "properties": {
+            "method": {"type": ["string", "null"], "pattern": f"^(?:{any_case})$",
+                       "description": ", ".join(METHODS[:-1]) + f" or {METHODS[-1]}, any case"},
+            "path": {"type": ["string", "null"], "pattern": "^(/.*|\\*)?$",
+                     "description": "A * matches any run of characters; empty or null: *"}}}
+
 
 class Action(fields.Field):
     """What a rule does: status (and body), delay_ms, or drop_after_commit."""
@@ -53,7 +64,7 @@ class Action(fields.Field):
             raise MarshmallowError({unknown[0]: [
                 "is not a fault action (expected one of " + ", ".join(ACTIONS) + ")"]})
         clean: dict[str, Any] = {}
-        for name, low, high in (("status", 100, 599), ("delay_ms", 0, 120_000)):
+        for name, (low, high) in (("status", STATUS_RANGE), ("delay_ms", DELAY_RANGE)):
             if name in value:
                 clean[name] = _sub(Whole(low, high), name, value[name])
         if "drop_after_commit" in value:
@@ -67,6 +78,14 @@ class Action(fields.Field):
         if clean.get("drop_after_commit") and "status" in clean:
             raise MarshmallowError("drop_after_commit cannot be combined with status")
         return clean
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "object", "properties": {
+            "status": Whole(*STATUS_RANGE).json_schema(),
+            "delay_ms": Whole(*DELAY_RANGE).json_schema(),
+            "drop_after_commit": {"const": True},
+            "body": PlainJson().json_schema()},
+            "minProperties": 1, "additionalProperties": False}
 
 
 def _sub(field: fields.Field, name: str, value: Any) -> Any:
@@ -98,18 +117,29 @@ class PlainJson(fields.Field):
             raise MarshmallowError("integers must fit 64 bits")
         return value
 
+    def json_schema(self) -> dict[str, Any]:
+        return {"description": "Sent with status instead of the envelope; numbers must fit "
+                               "64 bits"}
+
 
 class Probability(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         try:
             if isinstance(value, bool):
                 raise TypeError("a boolean is no probability")
+            if isinstance(value, str) and not PROBABILITY_TEXT.fullmatch(value):
+                raise ValueError("ASCII digits only: no underscores, no other scripts")
             number = float(value)
         except (TypeError, ValueError) as exc:
             raise MarshmallowError("must be a number from 0 to 1") from exc
         if not 0.0 <= number <= 1.0:
             raise MarshmallowError("must be a number from 0 to 1")
         return number
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": ["number", "string"], "pattern": f"^{PROBABILITY_TEXT.pattern}$",
+                "minimum": 0,
+                "maximum": 1}
 
 
 class FaultRuleBody(Body):
@@ -119,6 +149,10 @@ class FaultRuleBody(Body):
         unknown = INCLUDE  # other keys are ignored, as they always were
 
     not_an_object = "must be a JSON object with match and action"
+    json_extra: dict[str, Any] = {  # noqa: RUF012
+        "description": "First match wins. status answers in Affise's envelope (or body) with "
+                       "nothing applied; delay_ms sleeps first; drop_after_commit applies the "
+                       "change and closes the connection without an answer"}
     match = Match(load_default=None, allow_none=True)
     action = Action(required=True, allow_none=True,
                     error_messages={"required": "must be an object with one of "

@@ -77,10 +77,19 @@ class Whole(fields.Field):
             raise MarshmallowError(f"must be between {self.minimum} and {self.maximum}")
         return number
 
+    def json_schema(self) -> dict[str, Any]:
+        """Describe what the field reads, as JSON Schema (the OpenAPI document's request side)."""
+        return {"type": ["integer", "string"], "pattern": "^-?[0-9]+$",
+                "minimum": self.minimum, "maximum": self.maximum}
+
 
 # ------------------------------------------------------------------------------ clock
 
 _MOVES = ("set", "advance", "advance_seconds")
+
+
+MOMENT_PATTERN = r"^\s*\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?\s*$"
+DURATION_PATTERN = r"^\s*-?\d+\s*[smhdw]\s*$"
 
 
 class Moment(fields.Field):
@@ -89,6 +98,9 @@ class Moment(fields.Field):
             return parse_timestamp(str(value))
         except ValueError as exc:
             raise MarshmallowError(str(exc)) from exc
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": MOMENT_PATTERN, "examples": ["2024-07-01 00:00:00"]}
 
 
 class Seconds(fields.Field):
@@ -112,6 +124,18 @@ class Seconds(fields.Field):
             raise MarshmallowError("must be within 100 years")
         return seconds
 
+    def json_schema(self) -> dict[str, Any]:
+        if self.as_integer:
+            return {"type": ["integer", "string"], "pattern": "^-?[0-9]+$"}
+        return {"type": "string", "pattern": DURATION_PATTERN, "examples": ["3d"]}
+
+
+class Toggle(fields.Raw):
+    """true or false (null: unchanged); checked with the body, where the message names it."""
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": ["boolean", "null"]}
+
 
 class ClockMove(Body):
     """POST /_mock/clock: {"set": ...} | {"advance": "3d"} | {"advance_seconds": n}, frozen."""
@@ -122,7 +146,12 @@ class ClockMove(Body):
     set = Moment(allow_none=True)
     advance = Seconds(allow_none=True)
     advance_seconds = Seconds(as_integer=True, allow_none=True)
-    frozen = fields.Raw(load_default=None, allow_none=True)
+    frozen = Toggle(load_default=None, allow_none=True)
+    # At least one of the moves or frozen (checked in _one_move).
+    json_extra: dict[str, Any] = {  # noqa: RUF012
+        "anyOf": [{"required": [name]} for name in (*_MOVES, "frozen")],
+        "description": "One of set, advance or advance_seconds, and/or frozen; the clock stays "
+                       "between 1900-01-01 and 9000-12-31 and moves at most 100 years"}
 
     @pre_load
     def _one_move(self, data: Mapping[str, Any], **kwargs: Any) -> Mapping[str, Any]:
@@ -157,6 +186,10 @@ class Delay(fields.Field):
             raise MarshmallowError(DELAY_PROBLEM)
         return int(value)
 
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 0,
+                "maximum": MAX_DELAY_SECONDS}
+
 
 PERCENT_PROBLEM = "must be a decimal number from 0 to 100"
 
@@ -171,6 +204,10 @@ class Percent(fields.Field):
             raise MarshmallowError(PERCENT_PROBLEM)
         return percent
 
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": ["string", "number"], "pattern": r"^[0-9]{1,3}(\.[0-9]{1,8})?$",
+                "minimum": 0, "maximum": 100, "examples": ["5"]}
+
 
 class ConfigChange(Body):
     """POST /_mock/config: {"generation_delay_seconds": 120, "referral_percent": "5"}."""
@@ -179,6 +216,8 @@ class ConfigChange(Body):
     not_an_object = "is required"
     generation_delay_seconds = Delay(error_messages={"null": DELAY_PROBLEM})
     referral_percent = Percent(error_messages={"null": PERCENT_PROBLEM})
+    json_extra: dict[str, Any] = {"minProperties": 1,  # noqa: RUF012
+                                  "additionalProperties": False}
 
     @pre_load
     def _settings_only(self, data: Mapping[str, Any], **kwargs: Any) -> Mapping[str, Any]:
@@ -194,7 +233,13 @@ class ConfigChange(Body):
 
 # ------------------------------------------------------------------------------ snapshots
 
-NAME_PROBLEM = "must be a non-empty string of at most 255 characters"
+NAME_CHARS = 255
+NAME_PROBLEM = f"must be a non-empty string of at most {NAME_CHARS} characters"
+
+
+class Name(fields.Raw):
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "maxLength": NAME_CHARS}
 
 
 class SnapshotName(Body):
@@ -205,13 +250,14 @@ class SnapshotName(Body):
 
     body_field = "name"
     not_an_object = NAME_PROBLEM
-    name = fields.Raw(required=True, allow_none=True, error_messages={
+    name = Name(required=True, allow_none=True, error_messages={
         "required": NAME_PROBLEM, "null": NAME_PROBLEM})
 
     @post_load
     def _name(self, loaded: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         value = loaded["name"]
-        if not isinstance(value, str) or not value.strip() or len(value) > 255 or value == SEED:
+        if not isinstance(value, str) or not value.strip() or len(value) > NAME_CHARS \
+                or value == SEED:
             raise MarshmallowError({"name": [NAME_PROBLEM]})
         return loaded
 
@@ -226,19 +272,30 @@ class PageQuery(Schema):
         unknown = EXCLUDE
 
     page = Whole(1, 10**9, load_default=1)
-    limit = Whole(1, MAX_PAGE_SIZE, load_default=DEFAULT_PAGE_SIZE)
+    limit = Whole(1, MAX_PAGE_SIZE, load_default=DEFAULT_PAGE_SIZE,
+                  metadata={"description": f"Items a page ({DEFAULT_PAGE_SIZE} when not given)"})
 
 
 class Digits(fields.Field):
-    def __init__(self, pattern: str, problem: str, **kwargs: Any) -> None:
+    """Digits matching pattern, read as an int; maximum is what the pattern allows."""
+
+    def __init__(self, pattern: str, problem: str, maximum: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.pattern, self.problem = re.compile(pattern), problem
+        self.pattern, self.problem, self.maximum = re.compile(pattern), problem, maximum
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         # [0-9] with a bound, not isdigit(): "²" breaks int(), a huge number breaks the query.
         if not self.pattern.fullmatch(str(value)):
             raise MarshmallowError(self.problem)
         return int(value)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 0, "maximum": self.maximum}
+
+
+class Words(fields.String):
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string"}
 
 
 class JournalQuery(Schema):
@@ -247,12 +304,13 @@ class JournalQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    method = fields.String(load_default=None)
-    path = fields.String(load_default=None)
-    status = Digits(r"[0-9]{1,3}", "must be an HTTP status code", load_default=None)
-    since = Moment(load_default=None)
+    method = Words(load_default=None, metadata={"examples": ["POST"]})
+    path = Words(load_default=None, metadata={"description": "Exact, or a prefix ending in *",
+                                              "examples": ["/3.1/payments*"]})
+    status = Digits(r"[0-9]{1,3}", "must be an HTTP status code", 999, load_default=None)
+    since = Moment(load_default=None, metadata={"blank": True})  # empty: not given
     limit = Digits(r"[0-9]{1,9}", "must be a positive integer of at most 9 digits",
-                   load_default=None)
+                   999_999_999, load_default=None, metadata={"description": "The newest N"})
 
     @pre_load
     def _no_empty_since(self, data: Mapping[str, Any], **kwargs: Any) -> Mapping[str, Any]:

@@ -6,7 +6,7 @@ from flask import request
 
 from ...db import lock_tenant
 from ...errors import NotFound
-from ...fixtures import FixtureError
+from ...fixtures import FixtureError, validate
 from ...harness import tenants
 from ..endpoint import database
 from ..wire import json_response
@@ -17,11 +17,12 @@ from .schemas import PageQuery, parse
 def make_tenant(document) -> dict:
     """Make a tenant from document (the configured one when empty); return the answer."""
     document = document or tenants.configured_document(settings())
+    try:
+        loaded = validate(document)  # before the write lock: a big document takes seconds
+    except FixtureError as exc:
+        raise fixture_error(exc) from exc
     with database().transaction(write=True) as session:
-        try:
-            made = tenants.new_tenant(session, document, settings()["MAX_TENANTS"])
-        except FixtureError as exc:
-            raise fixture_error(exc) from exc
+        made = tenants.new_tenant(session, loaded, settings()["MAX_TENANTS"])
     return {"status": 1, **made}
 
 

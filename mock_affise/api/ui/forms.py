@@ -36,8 +36,9 @@ class Blankless(Schema):
 class InvoiceFilters(Blankless):
     """?status=&affiliate=&currency=&date_from=&date_to= of the invoices page."""
 
-    status = Digits("|".join(map(str, INVOICE_STATUSES)), STATUS_PROBLEM, load_default=None)
-    affiliate = Digits(r"[0-9]{1,18}", "must be an affiliate id", load_default=None)
+    status = Digits("|".join(map(str, INVOICE_STATUSES)), STATUS_PROBLEM, max(INVOICE_STATUSES),
+                    load_default=None)
+    affiliate = Digits(r"[0-9]{1,18}", "must be an affiliate id", 10**18 - 1, load_default=None)
     currency = fields.String(load_default=None)
     date_from = Day(format="%Y-%m-%d", load_default=EARLIEST)
     date_to = Day(format="%Y-%m-%d", load_default=LATEST)
@@ -48,7 +49,7 @@ class JournalFilters(Blankless):
 
     method = fields.String(load_default=None)
     path = fields.String(load_default=None)
-    status = Digits(r"[0-9]{1,3}", "must be an HTTP status code", load_default=None)
+    status = Digits(r"[0-9]{1,3}", "must be an HTTP status code", 999, load_default=None)
 
 
 def invoice_filters(args: dict[str, Any]) -> dict[str, Any]:
