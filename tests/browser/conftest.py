@@ -100,7 +100,7 @@ def served(tmp_path_factory, request) -> Iterator[tuple[str, str | None]]:
 
 
 @pytest.fixture(scope="module")
-def browser(served):
+def browser():
     started = start_browser()
     try:
         yield started
@@ -109,7 +109,7 @@ def browser(served):
 
 
 @pytest.fixture
-def dashboard(served, browser, request) -> Iterator[Dashboard]:
+def dashboard(browser, served, request) -> Iterator[Dashboard]:
     """The module's mock and browser, at 1280 px; a screenshot is saved when the test fails."""
     url, token = served
     board = Dashboard(url, browser, token)

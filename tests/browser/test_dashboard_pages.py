@@ -37,8 +37,11 @@ return [document.documentElement, document.body]
 
 
 @pytest.fixture(scope="module", autouse=True)
-def calls(served):
-    """A few calls through the Affise API, so the journal and generations have something."""
+def calls(browser, served):
+    """A few calls through the Affise API, so the journal and generations have something.
+
+    (It asks for the browser first only so that a machine without one skips before serving.)
+    """
     url, _ = served
     key = {"API-Key": DEFAULT_ADMIN_KEY}
     requests.get(f"{url}/3.0/admin/partners", headers=key, timeout=30)
