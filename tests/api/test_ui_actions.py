@@ -125,3 +125,16 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(client):
     assert other.post(f"{T1}/clock", data={"csrf": token, "move": "advance",
                                             "advance": "1d"}).status_code == 403
     assert client.get("/_mock/clock", headers=KEY).json["now"] == "2024-06-15 12:00:00"
+
+
+def test_fault_rules_and_snapshots_page_apart(client):
+    for name in ("a", "b", "c"):
+        post(client, f"{T1}/snapshots", {"name": name}, CONTROLS)
+    post(client, f"{T1}/faults", {"path": "/x", "action": "delay_ms", "value": "1"}, CONTROLS)
+    page = client.get(f"{CONTROLS}?limit=2&snapshots_page=2")
+    body = text(page)
+    assert "Restore c" in body and "Restore a" not in body
+    assert "1 fault rules · page 1 of 1" in body and "3 snapshots · page 2 of 2" in body
+    refused = client.get(f"{CONTROLS}?faults_page=0")
+    assert refused.status_code == 400
+    assert "faults_page: must be between 1 and 1000000000" in text(refused)

@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from ...errors import AffiseError, MethodNotAllowed
+from ...errors import AffiseError, MethodNotAllowed, ValidationError
 from ...money import plain
 from ..control.schemas import PageQuery, Whole, parse
 from ..wire import error_response
@@ -37,9 +37,15 @@ class UiPage(PageQuery):
     limit = Whole(1, 100, load_default=25)
 
 
-def paging() -> tuple[int, int]:
-    """Return the page and limit the query asks for (a bad one is the 400 naming it)."""
-    query = parse(UiPage(), request.args.to_dict())
+def paging(name: str = "page") -> tuple[int, int]:
+    """Return the page (the query's name parameter) and limit asked for (a bad one is the 400
+    naming it)."""
+    args = request.args.to_dict()
+    try:
+        query = parse(UiPage(), {**args, "page": args.get(name, 1)})
+    except ValidationError as error:
+        raise ValidationError(name if error.field == "page" else error.field,
+                              error.problem) from error
     return query["page"], query["limit"]
 
 
@@ -48,10 +54,10 @@ def journal_size() -> int:
     return current_app.extensions["mock_affise"].journal.size
 
 
-def page_url(number: int) -> str:
+def page_url(number: int, name: str = "page") -> str:
     """Return this page's URL at page number, its other query parameters kept."""
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    args["page"] = str(number)
+    args = {k: v for k, v in request.args.items() if k != name}
+    args[name] = str(number)
     return f"{request.path}?{urlencode(args)}"
 
 

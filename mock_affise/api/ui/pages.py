@@ -171,10 +171,10 @@ def generation(tenant_id: int, report_id: int) -> Response:
 @blueprint.get("/tenants/<int:tenant_id>/controls")
 def controls(tenant_id: int) -> Response:
     """Clock, settings, fault rules and snapshots, with the forms that change them."""
-    number, limit = paging()
+    (rules_at, limit), (snapshots_at, _) = paging("faults_page"), paging("snapshots_page")
     with tenant_session(tenant_id) as (session, row):
-        rules = faults.page_of_rules(session, tenant_id, number, limit)
-        snapshots = tenants.page_of_checkpoints(session, tenant_id, number, limit)
+        rules = faults.page_of_rules(session, tenant_id, rules_at, limit)
+        snapshots = tenants.page_of_checkpoints(session, tenant_id, snapshots_at, limit)
         return _tenant_page(
             "controls.html", row, rules=[faults.render(r) for r in rules.items],
             rules_page=rules, snapshots=[(s.name, format_timestamp(s.created_at))
