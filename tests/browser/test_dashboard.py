@@ -88,11 +88,13 @@ def test_a_generated_invoice_appears_and_opens_on_its_conversions(dashboard):
     dashboard.browser.refresh()
     listed = [r.get_attribute("data-invoice") for r in by_css(dashboard, "tr[data-invoice]")]
     assert listed[:4] == ["2929", "2928", "2927", "2926"]
-    click_link(dashboard, "2921")
-    assert by_css(dashboard, "#revenue")[0].text == "49.02"
-    assert [r.find_element("css selector", "th").text
+    click_link(dashboard, "2927")
+    # Affiliate 2's USD money: 22 + 22 + 7.25 approved, and 30 whose hold ended on 2024-06-10.
+    assert by_css(dashboard, "#revenue")[0].text == "81.25"
+    assert [[c.text for c in r.find_elements("css selector", "th, td")][::4]
             for r in by_css(dashboard, "#conversions tbody tr")] == [
-        "660000000000000000000001", "660000000000000000000002"]
+        ["660000000000000000000004", "22"], ["660000000000000000000005", "22"],
+        ["660000000000000000000006", "7.25"], ["660000000000000000000009", "30"]]
 
 
 def test_advancing_the_clock_past_a_hold_moves_the_balance(dashboard):
