@@ -67,8 +67,9 @@ def reset_tenant(tenant_id: int) -> Response:
             tenants.reset_tenant(session, row, tenant_now(row))
         return f"Tenant {tenant_id} is back to its seed."
 
-    return act(action, lambda: request.form.get("from") == "tenants" and url_for("ui.tenants")
-               or tenant_url("controls", tenant_id))
+    from_tenants = request.form.get("from") == "tenants"  # the tenants page's own button
+    return act(action, lambda: url_for("ui.tenants") if from_tenants
+               else tenant_url("controls", tenant_id))
 
 
 @blueprint.post("/tenants/<int:tenant_id>/clock")
