@@ -115,3 +115,15 @@ def test_hostile_stored_text_renders_as_text_everywhere(make_app, default_docume
         as_text=True)).group(1)
     entry = client.get(f"{T1}/journal/{entry_id}").get_data(as_text=True)
     assert "<script" not in entry and "&lt;script&gt;" in entry
+
+
+def test_text_no_column_could_hold_is_refused_in_queries_and_forms(client):
+    page = client.get(f"{T1}/journal?path=/3.1/%00")
+    assert page.status_code == 400
+    assert "path: must not contain NUL characters" in text(page)
+    token = csrf(client)
+    refused = client.post(f"{T1}/snapshots", data={"csrf": token, "name": "a\x00b"})
+    assert refused.status_code == 400
+    assert "name: must not contain NUL characters" in text(refused)
+    assert client.get("/_mock/snapshots", headers={"API-Key": ADMIN_KEY}).json[
+        "snapshots"] == []

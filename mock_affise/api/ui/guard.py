@@ -13,8 +13,10 @@ import hmac
 import secrets
 
 from flask import Response, current_app, g, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from ...errors import AffiseError, Forbidden
+from ...errors import AffiseError, Forbidden, ValidationError
+from ...texts import text_problem
 from ..control.base import check_token, settings
 from .base import PREFIX, blueprint, page
 
@@ -48,6 +50,7 @@ def _guard() -> Response | None:
     g.csrf_nonce = secrets.token_hex(16) if g.new_nonce else nonce
     if request.endpoint == "ui.stylesheet":
         return None
+    _storable(request.args)
     if request.method == "POST" and (g.new_nonce or not hmac.compare_digest(
             request.form.get(CSRF_FIELD, ""), csrf_token())):
         raise StaleForm()
@@ -57,7 +60,16 @@ def _guard() -> Response | None:
         check_token(request.cookies.get(TOKEN_COOKIE), "sign in with it")
     except AffiseError as error:
         return _sign_in_page(error.message, error.status_code)
+    _storable(request.form)
     return None
+
+
+def _storable(values: MultiDict) -> None:
+    """Refuse a query or form value no column could hold, as every way in does (texts.py)."""
+    for name, value in values.items(multi=True):
+        problem = text_problem(name) or text_problem(value)
+        if problem is not None:
+            raise ValidationError(name, problem)
 
 
 @blueprint.after_request
