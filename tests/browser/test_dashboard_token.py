@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_dashboard import by_css, fill, note, press
+from tests.browser.test_dashboard_pages import OVERFLOW, UNLABELLED
 
 pytestmark = pytest.mark.browser
 CONTROL_TOKEN = "browser-control-token"
@@ -15,6 +16,10 @@ def test_the_control_token_is_asked_once_and_kept_in_a_strict_http_only_cookie(d
     dashboard.open(f"/tenants/{tenant}/invoices")
     assert by_css(dashboard, "h1")[0].text == "Sign in"
     assert not by_css(dashboard, "tr[data-invoice]")
+    for width in (390, 1280):
+        dashboard.width(width)
+        assert dashboard.browser.execute_script(UNLABELLED) == []
+        assert dashboard.browser.execute_script(OVERFLOW) == []
     fill(dashboard, "Control token", "not-it")
     press(dashboard, "Sign in")
     assert by_css(dashboard, "p.note")[0].text == "Control token is wrong"
