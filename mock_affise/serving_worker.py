@@ -14,11 +14,14 @@ import os
 import time
 from typing import Any
 
+import orjson
 from gunicorn.workers.base import Worker
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer, WSGIServer
-from waitress.task import ThreadedTaskDispatcher, WSGITask
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
+
+from .errors import envelope
 
 THREADS = 4
 # waitress stops accepting at its connection limit (100 by default): far above what any test
@@ -41,8 +44,23 @@ class _SocketInEnviron(WSGITask):
         return environ
 
 
+class _EnvelopeError(ErrorTask):
+    """waitress's answer to a request it cannot read (a bad chunk size, a body past the limit),
+    in Affise's envelope instead of waitress's plain text."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        self.status = f"{error.code} {error.reason}"
+        body = orjson.dumps(envelope(f"{error.reason}: {error.body}"))
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
 class _Channel(HTTPChannel):
     task_class = _SocketInEnviron
+    error_task_class = _EnvelopeError
 
 
 class _Server(TcpWSGIServer):
