@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 GET_PIP_URL := https://bootstrap.pypa.io/get-pip.py
 
-.PHONY: run test fuzz bench lint clean reset install install-test venv
+.PHONY: run test fuzz bench lint clean reset install install-test venv screenshots
 
 # The virtualenv counts as made once it has pip: a `python3 -m venv` that failed half-way
 # (Debian without python3-venv leaves bin/python but no pip) is made again, not trusted.
@@ -53,15 +53,16 @@ run: install
 	$(strip $(RUN_ENV) $(BIN)/mock-affise serve)
 
 # The whole suite on SQLite; then, when MOCK_AFFISE_TEST_DATABASE_URL names a PostgreSQL
-# database (.ci/run starts one), every database test again on it.
+# database (.ci/run starts one), every database test again on it. The browser tests run once:
+# their server already runs on an SQLite file, and what they check is the page, not the engine.
 test: install-test
 	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q -n 2
 	@echo "== the in-process tests again, each app on an SQLite file (as serve runs)"
 	env -u MOCK_AFFISE_TEST_DATABASE_URL MOCK_AFFISE_TEST_SQLITE=file \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve"
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve and not browser"
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve or postgres"; \
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "(not serve or postgres) and not browser"; \
 	fi
 
 # Property tests, the state machine and schemathesis with many more examples.
@@ -73,6 +74,12 @@ fuzz: install-test
 # BENCH_ARGS="--quick" for a short, noisier run; "--only generation,cfa" for some figures.
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The README's screenshots of the dashboard (docs/dashboard-*.png), taken again by the browser
+# tests from the default fixture; needs chromium and chromium-driver (Debian's packages).
+screenshots: install-test
+	MOCK_AFFISE_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/browser/test_dashboard_pages.py -k readme_screenshots
 
 # Ruff, then the import contracts (pyproject.toml [tool.importlinter]): arrows point down only
 # (api -> services -> rules and models -> db), and no module imports one that imports it back.

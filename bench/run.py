@@ -36,6 +36,10 @@ Figures (targets from issue 6, on a 2-core machine):
                   `requests` to an Affise URL answered in-process by mock_affise.intercept,
                   against a bare Flask app answering the recorded bodies intercepted the same way
                   (bench/suite_intercept.py); alternating, medians; ratio = mock / floor.
+  dashboard       every /_mock/ui page (tenants, network, invoices, an invoice, journal, an
+                  entry, generations, controls) over generate-fixture's 1,000 affiliates and
+                  100,000 conversions after one generation, in the test client on a file
+                  database (bench/dashboard.py); median of 20 a page; the slowest is the figure.
   soak            100,000 requests (GET /3.1/payments/{id}, each one journaled) against
                   `serve --workers 1` for as long as that takes at the rate a 3 s calibration
                   run measured (at most 7 minutes), the worker's RSS sampled every second from
@@ -89,7 +93,7 @@ DEFAULT_FIXTURE = _default_fixture()
 MIB = 1024 * 1024
 
 SECTIONS = ("startup", "throughput", "generation", "cfa", "harness", "suite", "slow_clients",
-            "big_tenant", "soak")
+            "big_tenant", "dashboard", "soak")
 
 
 # ----------------------------------------------------------------------------- results
@@ -857,6 +861,11 @@ def main(argv: list[str] | None = None) -> int:
             bench_slow_clients(results, work)
         if "big_tenant" in only:
             bench_big_tenant(results, work, 20_000 if quick else 200_000)
+        if "dashboard" in only:
+            from dashboard import bench_dashboard
+
+            bench_dashboard(results, work, 5 if quick else 20, generate_fixture, seed_database,
+                            client_on, admin_key, log)
         if "soak" in only:
             bench_soak(results, work, wrk, 10_000 if quick else 100_000, 60 if quick else 420)
     finally:

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,9 @@ def test_serve_prints_its_url_and_an_admin_key_that_works(start, tmp_path):
 
     assert server.url == f"http://127.0.0.1:{port}"
     assert server.admin_key == DEFAULT_ADMIN_KEY  # fixtures/default.json's admin manager
+    assert server.banner("dashboard") == f"http://127.0.0.1:{port}/_mock/ui/"
+    with urllib.request.urlopen(server.banner("dashboard"), timeout=5) as page:
+        assert b"<h1>Tenants</h1>" in page.read()
     assert f"seeded tenant 1 from {DEFAULT_FIXTURE.resolve()}" in server.banner("database")
     assert http_get(f"{server.url}/_mock/health") == (200, {"status": 1, "ready": True})
     if serves_admin_currency():

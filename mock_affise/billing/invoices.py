@@ -166,6 +166,7 @@ class InvoiceFilter:
     update_from_hour: int | None = None
     update_to_date: date | None = None
     update_to_hour: int | None = None
+    currency_ids: list[int] = field(default_factory=list)  # the dashboard's filter, not Affise's
 
 
 def _filtered(tenant_id: int, where: InvoiceFilter, now: datetime) -> Select:
@@ -181,6 +182,8 @@ def _filtered(tenant_id: int, where: InvoiceFilter, now: datetime) -> Select:
         query = query.where(Payment.status.in_(where.statuses))
     if where.affiliate_ids:
         query = query.where(Payment.pid.in_(where.affiliate_ids))
+    if where.currency_ids:
+        query = query.where(Payment.currency_id.in_(where.currency_ids))
     if where.manager_ids:
         query = query.where(Payment.manager_id.in_(where.manager_ids))
     if where.payment_systems:

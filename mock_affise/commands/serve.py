@@ -64,6 +64,8 @@ def serve_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         url = str(server.LISTENERS[0]) if server.LISTENERS else f"http://{host}:{port}"
         print(f"mock-affise serving {url}", flush=True)
         print(f"database: {shown(database)} ({note})", flush=True)
+        # The dashboard's line first: a reader waiting for the key line has both.
+        print(f"dashboard: {url}/_mock/ui/", flush=True)
         print(f"admin API key: {keys['admin'] if keys else '(none)'}", flush=True)
 
     from ..serving import serve

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database, dump_json
@@ -273,28 +273,37 @@ def entries(session: Session, tenant_id: int, size: int, method: str | None = No
             limit: int | None = None) -> list[dict[str, Any]]:
     """Return the newest size calls of the journal, oldest first and rendered, filtered by
     method, path (a trailing * is a prefix), status and time on the tenant clock."""
-    oldest = (select(_JOURNAL.c.id).where(_JOURNAL.c.tenant_id == tenant_id)
-              .order_by(_JOURNAL.c.id.desc()).offset(size - 1).limit(1).scalar_subquery())
     query = (select(JournalEntry, JournalBody.body)
              .outerjoin(JournalBody, and_(JournalBody.tenant_id == JournalEntry.tenant_id,
                                           JournalBody.digest == JournalEntry.response_digest))
-             .where(JournalEntry.tenant_id == tenant_id,
-                    JournalEntry.id >= func.coalesce(oldest, 0)))
+             .where(*entry_conditions(tenant_id, size, method, path, status, since)))
+    rows = list(session.execute(query.order_by(*NEWEST_FIRST).limit(limit)))
+    rows.reverse()
+    return [render_entry(row, body) for row, body in rows]
+
+
+NEWEST_FIRST = (JournalEntry.seq.desc(), JournalEntry.id.desc())
+
+
+def entry_conditions(tenant_id: int, size: int, method: str | None = None,
+                     path: str | None = None, status: int | None = None,
+                     since: datetime | None = None) -> list[ColumnElement[bool]]:
+    """Return the SQL test of an entry in the tenant's newest size calls matching the filters."""
+    oldest = (select(_JOURNAL.c.id).where(_JOURNAL.c.tenant_id == tenant_id)
+              .order_by(_JOURNAL.c.id.desc()).offset(size - 1).limit(1).scalar_subquery())
+    conditions = [JournalEntry.tenant_id == tenant_id, JournalEntry.id >= func.coalesce(oldest, 0)]
     if method:
-        query = query.where(JournalEntry.method == method.upper())
+        conditions.append(JournalEntry.method == method.upper())
     if path:
         if path.endswith("*"):
-            query = query.where(JournalEntry.path.startswith(path[:-1], autoescape=True))
+            conditions.append(JournalEntry.path.startswith(path[:-1], autoescape=True))
         else:
-            query = query.where(JournalEntry.path == path)
+            conditions.append(JournalEntry.path == path)
     if status is not None:
-        query = query.where(JournalEntry.status == status)
+        conditions.append(JournalEntry.status == status)
     if since is not None:
-        query = query.where(JournalEntry.at >= since)
-    newest_first = (JournalEntry.seq.desc(), JournalEntry.id.desc())
-    rows = list(session.execute(query.order_by(*newest_first).limit(limit)))
-    rows.reverse()
-    return [_render(row, body) for row, body in rows]
+        conditions.append(JournalEntry.at >= since)
+    return conditions
 
 
 def clear(session: Session, tenant_id: int) -> None:
@@ -303,7 +312,8 @@ def clear(session: Session, tenant_id: int) -> None:
     session.execute(delete(JournalBody).where(JournalBody.tenant_id == tenant_id))
 
 
-def _render(entry: JournalEntry, body: str | None) -> dict[str, Any]:
+def render_entry(entry: JournalEntry, body: str | None) -> dict[str, Any]:
+    """Render one journal entry with its response body, as GET /_mock/requests lists it."""
     from ..clock import format_timestamp
 
     return {"id": entry.id, "at": format_timestamp(entry.at), "method": entry.method,

@@ -166,11 +166,15 @@ def documented_routes(document: dict[str, Any]) -> set[tuple[str, str]]:
     return {(path, method.upper()) for path, method, _ in operations(document)}
 
 
+def api_rules(app):
+    """The app's routes the document describes: not the 501s, not the dashboard's HTML pages."""
+    return [rule for rule in app.url_map.iter_rules()
+            if not rule.endpoint.startswith((ENDPOINT_PREFIX, "ui."))]
+
+
 def served_routes(app) -> set[tuple[str, str]]:
     served = set()
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(ENDPOINT_PREFIX):  # answered 501, see /_mock/coverage
-            continue
+    for rule in api_rules(app):
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         served |= {(path, method) for method in rule.methods - {"HEAD", "OPTIONS"}}
     return served
@@ -189,9 +193,7 @@ def test_operations_the_mock_answers_501_to_are_not_documented(app, document):
 
 
 def test_path_parameters_match_the_route_converters(app, document):
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(ENDPOINT_PREFIX):
-            continue
+    for rule in api_rules(app):
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             operation = document["paths"][path][method.lower()]

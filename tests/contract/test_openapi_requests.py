@@ -24,9 +24,10 @@ AFFISE = re.compile(r"^/3\.[01]/")
 
 
 def served(app) -> list[tuple[Any, str]]:
-    """(rule, method) for every route but Flask's own HEAD and OPTIONS and the 501 answers."""
+    """(rule, method) for every route but Flask's own HEAD and OPTIONS, the 501 answers and the
+    dashboard's HTML pages."""
     return [(rule, method.lower()) for rule in app.url_map.iter_rules()
-            if not rule.endpoint.startswith(ENDPOINT_PREFIX)
+            if not rule.endpoint.startswith((ENDPOINT_PREFIX, "ui."))
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
 
 

@@ -8,7 +8,8 @@ any of the tenant's API keys (API-Key header or api-key query), or by the path
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any
 
@@ -44,16 +45,21 @@ def settings() -> dict[str, Any]:
     return current_app.extensions["mock_affise"].settings
 
 
-@blueprint.before_request
-def _check_token() -> None:
+def check_token(given: str | None, where: str = f"send it in {TOKEN_HEADER}") -> None:
+    """Refuse a control call without the configured CONTROL_TOKEN (none configured: no check)."""
     expected = settings().get("CONTROL_TOKEN")
-    if not expected or request.endpoint == "control.health":
+    if not expected:
         return
-    given = request.headers.get(TOKEN_HEADER)
     if not given:
-        raise Unauthorized(f"Control token is necessary: send it in {TOKEN_HEADER}")
+        raise Unauthorized(f"Control token is necessary: {where}")
     if not hmac.compare_digest(given.encode(), str(expected).encode()):
         raise WrongControlToken()
+
+
+@blueprint.before_request
+def _check_token() -> None:
+    if request.endpoint != "control.health":
+        check_token(request.headers.get(TOKEN_HEADER))
 
 
 @blueprint.get("/health")
@@ -121,23 +127,32 @@ def _tenant_of_key(session: Session) -> int:
     return caller.principal.tenant_id
 
 
+@contextmanager
+def tenant_session(tenant_id: int | None, write: bool = False) -> Iterator[tuple[Session, Tenant]]:
+    """Open one transaction on a tenant (by id, else by the request's API key), locked to write.
+
+    A fixture document that does not validate inside it is the 400 naming every problem.
+    """
+    with database().transaction(write=write) as session:
+        if tenant_id is None:
+            tenant_id = _tenant_of_key(session)
+        tenant = lock_tenant(session, tenant_id) if write else session.get(Tenant, tenant_id)
+        if tenant is None:
+            raise NotFound("Tenant not found")
+        try:
+            yield session, tenant
+        except FixtureError as exc:
+            raise fixture_error(exc) from exc
+
+
 def control(write: bool = False) -> Callable:
     """Wrap a control view: find its tenant (by path id or API key), run in one transaction."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def handle(tenant_id: int | None = None, **kwargs: Any):
-            with database().transaction(write=write) as session:
-                if tenant_id is None:
-                    tenant_id = _tenant_of_key(session)
-                tenant = (lock_tenant(session, tenant_id) if write
-                          else session.get(Tenant, tenant_id))
-                if tenant is None:
-                    raise NotFound("Tenant not found")
-                try:
-                    answer = view(session, tenant, **kwargs)
-                except FixtureError as exc:
-                    raise fixture_error(exc) from exc
+            with tenant_session(tenant_id, write) as (session, tenant):
+                answer = view(session, tenant, **kwargs)
             return json_response(answer)
 
         return handle

@@ -175,13 +175,18 @@ class FaultRuleBody(Body):
 # ----------------------------------------------------------------------------- views
 
 
+def add_fault_rule(session, tenant, request_body) -> dict:
+    """Add the fault rule request_body describes after the existing ones; return the answer."""
+    rule = faults.add_rule(session, tenant.id, parse(FaultRuleBody(), request_body),
+                           settings()["MAX_FAULT_RULES"])
+    return {"status": 1, "fault": faults.render(rule)}
+
+
 @route("/faults", ["POST"])
 @control(write=True)
 def add_fault(session, tenant):
     """Add a fault rule after the existing ones (first match wins)."""
-    rule = faults.add_rule(session, tenant.id, parse(FaultRuleBody(), body()),
-                           settings()["MAX_FAULT_RULES"])
-    return {"status": 1, "fault": faults.render(rule)}
+    return add_fault_rule(session, tenant, body())
 
 
 @route("/faults", ["GET"])

@@ -31,14 +31,19 @@ def _render(snapshot) -> dict:
     return {"name": snapshot.name, "created_at": format_timestamp(snapshot.created_at)}
 
 
+def save_named_snapshot(session, tenant, request_body) -> dict:
+    """Save the tenant's state under the name request_body gives; return the answer."""
+    name = parse(SnapshotName(), request_body)["name"]
+    snapshot = tenants.save_checkpoint(session, tenant, name, tenant_now(tenant),
+                                       settings()["MAX_SNAPSHOTS"])
+    return {"status": 1, "snapshot": _render(snapshot)}
+
+
 @route("/snapshots", ["POST"])
 @control(write=True)
 def save_snapshot(session, tenant):
     """Save the tenant's state under a name (replacing one of that name)."""
-    name = parse(SnapshotName(), body())["name"]
-    snapshot = tenants.save_checkpoint(session, tenant, name, tenant_now(tenant),
-                                       settings()["MAX_SNAPSHOTS"])
-    return {"status": 1, "snapshot": _render(snapshot)}
+    return save_named_snapshot(session, tenant, body())
 
 
 @route("/snapshots", ["GET"])
@@ -51,14 +56,19 @@ def list_snapshots(session, tenant):
             "pagination": pagination(page)}
 
 
-@route("/snapshots/<name>/restore", ["POST"])
-@control(write=True)
-def restore_snapshot(session, tenant, name: str):
-    """Put the tenant back exactly as the snapshot has it."""
+def restore_named_snapshot(session, tenant, name: str) -> dict:
+    """Put the tenant back exactly as the snapshot named name has it; return the answer."""
     if name == snapshots.SEED:  # the seed is reset's, not a snapshot a user named
         raise NotFound(f"Snapshot '{name}' not found")
     snapshots.restore_snapshot(session, tenant, name)
     return {"status": 1, "result": True}
+
+
+@route("/snapshots/<name>/restore", ["POST"])
+@control(write=True)
+def restore_snapshot(session, tenant, name: str):
+    """Put the tenant back exactly as the snapshot has it."""
+    return restore_named_snapshot(session, tenant, name)
 
 
 @route("/snapshots/<name>", ["DELETE"])

@@ -14,17 +14,22 @@ from .base import blueprint, control, fixture_body, fixture_error, pagination, r
 from .schemas import PageQuery, parse
 
 
-@blueprint.post("/tenants")
-def create_tenant():
-    """Make a new isolated tenant from the body's fixture document (the default when empty)."""
-    document = fixture_body() or tenants.configured_document(settings())
+def make_tenant(document) -> dict:
+    """Make a tenant from document (the configured one when empty); return the answer."""
+    document = document or tenants.configured_document(settings())
     try:
         loaded = validate(document)  # before the write lock: a big document takes seconds
     except FixtureError as exc:
         raise fixture_error(exc) from exc
     with database().transaction(write=True) as session:
         made = tenants.new_tenant(session, loaded, settings()["MAX_TENANTS"])
-    return json_response({"status": 1, **made})
+    return {"status": 1, **made}
+
+
+@blueprint.post("/tenants")
+def create_tenant():
+    """Make a new isolated tenant from the body's fixture document (the default when empty)."""
+    return json_response(make_tenant(fixture_body()))
 
 
 @blueprint.get("/tenants")
@@ -36,16 +41,21 @@ def list_tenants():
     return json_response({"status": 1, "tenants": page.items, "pagination": pagination(page)})
 
 
-@blueprint.delete("/tenants/<int:tenant_id>")
-def delete_tenant(tenant_id: int):
-    """Drop a tenant and everything it holds."""
+def drop_tenant(tenant_id: int) -> dict:
+    """Drop a tenant and everything it holds; return the answer."""
     with database().transaction(write=True) as session:
         lock_tenant(session, tenant_id)
         try:
             tenants.delete_tenant(session, tenant_id)
         except NotFound as exc:
             raise NotFound("Tenant not found") from exc
-    return json_response({"status": 1, "result": True})
+    return {"status": 1, "result": True}
+
+
+@blueprint.delete("/tenants/<int:tenant_id>")
+def delete_tenant(tenant_id: int):
+    """Drop a tenant and everything it holds."""
+    return json_response(drop_tenant(tenant_id))
 
 
 @route("/keys", ["GET"])
