@@ -134,6 +134,11 @@ CASES += [
     ("underscores in a fault probability", "POST", "/_mock/faults",
      {"json": {"action": {"status": 500}, "probability": "0.5_0"}}, 400,
      "probability: must be a number from 0 to 1"),
+    ("NUL in the journal's path filter", "GET", "/_mock/requests?path=/3.1%00", {}, 400,
+     "path: must not contain NUL characters"),
+    ("fault path past its column", "POST", "/_mock/faults",
+     {"json": {"match": {"path": "/" + "p" * 2048}, "action": {"status": 500}}}, 400,
+     "match.path: must be at most 2048 characters"),
     # Array indices are ASCII digits, at most 18 of them.
     ("superscript index in a form", "POST", "/3.1/payments/bulk-delete",
      {"data": "ids[\u00b2]=1".encode(), "content_type": FORM}, 400, "ids: must be an array"),

@@ -12,12 +12,15 @@ from marshmallow import INCLUDE, fields, post_load
 from marshmallow import ValidationError as MarshmallowError
 
 from ...harness import faults
+from ...models import FaultRule
+from ...texts import column_chars, length_problem
 from .base import body, control, pagination, route, settings
 from .schemas import Body, PageQuery, Whole, parse
 
 ACTIONS = ("status", "delay_ms", "drop_after_commit", "body")
 METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
 PROBABILITY_TEXT = re.compile(r"\s*[0-9]*\.?[0-9]*([eE][+-]?[0-9]+)?\s*")
+PATH_CHARS = column_chars(FaultRule.path)
 STATUS_RANGE, DELAY_RANGE = (100, 599), (0, 120_000)
 
 
@@ -42,6 +45,8 @@ class Match(fields.Field):
             path = "*"
         if not isinstance(path, str) or (not path.startswith("/") and path != "*"):
             raise MarshmallowError({"path": ["must start with / (a * matches any run of text)"]})
+        if (problem := length_problem(path, PATH_CHARS)) is not None:
+            raise MarshmallowError({"path": [problem]})
         return {"method": method, "path": path}
 
     def json_schema(self) -> dict[str, Any]:
@@ -49,7 +54,7 @@ class Match(fields.Field):
         return {"type": ["object", "null"], "properties": {
             "method": {"type": ["string", "null"], "pattern": f"^(?:{any_case})$",
                        "description": ", ".join(METHODS[:-1]) + f" or {METHODS[-1]}, any case"},
-            "path": {"type": ["string", "null"], "pattern": "^(/.*|\\*)?$",
+            "path": {"type": ["string", "null"], "pattern": "^(/.*|\\*)?$", "maxLength": PATH_CHARS,
                      "description": "A * matches any run of characters; empty or null: *"}}}
 
 

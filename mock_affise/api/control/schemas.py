@@ -20,6 +20,7 @@ from ...clock import parse_duration, parse_timestamp
 from ...errors import ValidationError
 from ...harness.snapshots import SEED
 from ...money import MoneyError, parse_money
+from ...texts import text_problem
 from ..wire import KEY_NAME
 
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
@@ -294,6 +295,15 @@ class Digits(fields.Field):
 
 
 class Words(fields.String):
+    """Text a query filters by: NUL characters and lone surrogates are refused, as everywhere."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = text_problem(text)
+        if problem is not None:
+            raise MarshmallowError(problem)
+        return text
+
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string"}
 
