@@ -52,17 +52,32 @@ RUN_ENV := $(if $(filter command line,$(origin PORT)),MOCK_AFFISE_PORT=$(PORT)) 
 run: install
 	$(strip $(RUN_ENV) $(BIN)/mock-affise serve)
 
-# The whole suite on SQLite; then, when MOCK_AFFISE_TEST_DATABASE_URL names a PostgreSQL
-# database (.ci/run starts one), every database test again on it. The browser tests run once:
-# their server already runs on an SQLite file, and what they check is the page, not the engine.
+# The whole suite on in-memory SQLite. Then two reruns of the tests whose outcome can depend on
+# the engine (every test has already run once):
+# - on SQLite files, as serve runs: the machinery only a file has (the journal's writer thread,
+#   the cross-process write gate, the shared change counter behind the answer cache), under
+#   the tests that drive it: the harness, answer replay, the properties and the state machine,
+#   concurrency, a full disk, hostile input;
+# - on PostgreSQL when MOCK_AFFISE_TEST_DATABASE_URL names one (.ci/run starts one): every test
+#   that sends SQL through the app or the services (the Affise routes, the harness, the
+#   services, the properties, the state machine, hostile input, fixtures, the serve tests
+#   marked postgres). Pure rules, the OpenAPI contract, the CLI, the plugin, the importer (its
+#   own SQLite files) and the browser are engine-free: they run once.
+FILE_RERUN := tests/harness tests/api/test_read_answers.py tests/properties tests/stateful \
+              tests/test_concurrency.py tests/test_disk_full.py tests/test_hostile_input.py
+SERVER_RERUN := tests/api tests/harness tests/service tests/properties tests/stateful \
+                tests/reliability tests/test_hostile_input.py tests/test_fixtures.py \
+                tests/test_concurrency.py tests/test_cli_export_generate.py
 test: install-test
 	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q -n 2
-	@echo "== the in-process tests again, each app on an SQLite file (as serve runs)"
+	@echo "== the file-machinery tests again, each app on an SQLite file (as serve runs)"
 	env -u MOCK_AFFISE_TEST_DATABASE_URL MOCK_AFFISE_TEST_SQLITE=file \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve and not browser"
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve and not browser" \
+	  $(FILE_RERUN)
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "(not serve or postgres) and not browser"; \
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider \
+	    -m "(not serve or postgres) and not browser" $(SERVER_RERUN); \
 	fi
 
 # Property tests, the state machine and schemathesis with many more examples.
