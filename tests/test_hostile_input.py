@@ -139,6 +139,8 @@ CASES += [
     ("fault path past its column", "POST", "/_mock/faults",
      {"json": {"match": {"path": "/" + "p" * 2048}, "action": {"status": 500}}}, 400,
      "match.path: must be at most 2048 characters"),
+    ("a null fault action", "POST", "/_mock/faults", {"json": {"action": None}}, 400,
+     "action: must be an object with one of status, delay_ms, drop_after_commit, body"),
     # Array indices are ASCII digits, at most 18 of them.
     ("superscript index in a form", "POST", "/3.1/payments/bulk-delete",
      {"data": "ids[\u00b2]=1".encode(), "content_type": FORM}, 400, "ids: must be an array"),

@@ -159,7 +159,7 @@ class FaultRuleBody(Body):
                        "nothing applied; delay_ms sleeps first; drop_after_commit applies the "
                        "change and closes the connection without an answer"}
     match = Match(load_default=None, allow_none=True)
-    action = Action(required=True, allow_none=True,
+    action = Action(required=True,
                     error_messages={"required": "must be an object with one of "
                                     + ", ".join(ACTIONS),
                                     "null": "must be an object with one of " + ", ".join(ACTIONS)})
