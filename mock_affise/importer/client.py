@@ -205,7 +205,7 @@ def _json(response: httpx.Response) -> Any:
     """The body as JSON, its decimals as Decimal (a float would lose digits); None if not JSON."""
     try:
         return json.loads(response.content, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         return None
 
 

@@ -82,6 +82,15 @@ def test_an_answer_the_importer_cannot_read_is_named_with_exit_4(monkeypatch, tm
     assert not (tmp_path / "n.json").exists()
 
 
+@pytest.mark.parametrize("text", ["<html>maintenance</html>", "[" * 100_000 + "]" * 100_000])
+def test_an_answer_that_is_not_json_is_named_with_exit_4(monkeypatch, tmp_path, text):
+    serve(monkeypatch, routes(**{"/3.0/admin/payment_systems": text}))
+    code, _, err = import_cli(tmp_path / "n.json")
+    assert code == 4
+    assert err.startswith("mock-affise: import failed: GET /3.0/admin/payment_systems: Affise "
+                          "answered 200 '(not JSON)'\n"), err
+
+
 def test_a_403_on_the_optional_reads_is_skipped_and_named(monkeypatch, tmp_path):
     seen = serve(monkeypatch, routes(**{"/3.0/admin/advertiser-invoices": 403,
                                         "/3.0/admin/advertisers": 403}))
