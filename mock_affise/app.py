@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import IntegerConverter, Rule, UnicodeConverter, ValidationError
 
 from .api.answers import AnswerCache, FastReads
 from .api.endpoint import ConnectionDropped
@@ -26,6 +26,7 @@ from .errors import (
 )
 from .harness.journal import Journal
 from .numbers import NumberError, parse_int
+from .texts import text_problem
 
 log = logging.getLogger("mock_affise")
 
@@ -57,6 +58,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     # No 308 redirect to a merged path (an HTML answer): //x is a path no route serves, a 404.
     app.url_map.merge_slashes = False
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PathText
     db = Database(settings["DATABASE_URL"])
     journal = Journal(db, settings["JOURNAL_SIZE"], settings["JOURNAL_VALUE_BYTES"],
                       settings["JOURNAL_BODY_BYTES"])
@@ -87,6 +89,16 @@ class LazyBuildRule(Rule):
             return compiled[0](rule, *args, **kwargs)
 
         return build
+
+
+class PathText(UnicodeConverter):
+    """A path segment read as text: one no column can hold (a NUL, a lone surrogate) matches no
+    route, so it answers 404 like any unknown path instead of reaching the database."""
+
+    def to_python(self, value: str) -> str:
+        if text_problem(value) is not None:
+            raise ValidationError()
+        return value
 
 
 class IdConverter(IntegerConverter):

@@ -138,3 +138,18 @@ def test_fault_rules_and_snapshots_page_apart(client):
     refused = client.get(f"{CONTROLS}?faults_page=0")
     assert refused.status_code == 400
     assert "faults_page: must be between 1 and 1000000000" in text(refused)
+
+
+def test_a_long_non_ascii_refusal_still_fits_the_note_cookie(app):
+    # Browsers drop a cookie past 4,096 bytes: the note would vanish with the message it carries.
+    from mock_affise.api.ui.base import NOTE_COOKIE, act
+    from mock_affise.errors import BadRequest
+
+    def refuse():
+        raise BadRequest("\u00e9" * 2000)
+
+    with app.test_request_context():
+        answer = act(refuse, lambda: "/_mock/ui/")
+    [cookie] = [c for c in answer.headers.getlist("Set-Cookie") if c.startswith(NOTE_COOKIE)]
+    assert len(cookie.encode()) <= 4096
+    assert "Refused (400): " in cookie and r"\u2026" in cookie  # the message, cut, marked

@@ -127,3 +127,33 @@ def test_text_no_column_could_hold_is_refused_in_queries_and_forms(client):
     assert "name: must not contain NUL characters" in text(refused)
     assert client.get("/_mock/snapshots", headers={"API-Key": ADMIN_KEY}).json[
         "snapshots"] == []
+
+
+def test_sign_in_goes_back_to_the_tenants_page_when_back_holds_a_line_break(locked):
+    for back in ("/_mock/ui/\r\nSet-Cookie: x=1", "/_mock/ui/\u00e9"):
+        answer = sign_in(locked, TOKEN, back)
+        assert answer.status_code == 303 and answer.headers["Location"] == f"{UI}/tenants"
+
+
+def test_a_csrf_value_that_is_no_token_is_a_stale_form_not_a_server_error(client):
+    csrf(client, f"{UI}/")  # the browser holds a nonce
+    for sent in ("\u00e9", "x" * 64, ""):
+        answer = client.post(f"{T1}/clock", data={"csrf": sent, "move": "advance",
+                                                   "advance": "1d"})
+        assert answer.status_code == 403, sent
+        assert "The form has expired or came from elsewhere" in text(answer)
+
+
+def test_a_visitor_not_signed_in_gets_no_value_signed_with_the_token(locked):
+    # A nonce and its HMAC under the token would let a visitor test guesses offline.
+    page = locked.get(f"{UI}/sign-in")
+    nonce = re.search(r"mock_affise_csrf=([0-9a-f]{32})", page.headers["Set-Cookie"])[1]
+    sent = re.findall(r'name="csrf" value="([^"]*)"', page.get_data(as_text=True))
+    assert sent and set(sent) == {nonce}
+
+
+@pytest.mark.parametrize("path", [f"{T1}/conversions/%00", "/_mock/snapshots/%00"])
+def test_a_nul_in_a_path_segment_is_a_404(client, path):
+    answer = client.get(path, headers={"API-Key": ADMIN_KEY}) if path.startswith(UI) else \
+        client.delete(path, headers={"API-Key": ADMIN_KEY})
+    assert answer.status_code == 404

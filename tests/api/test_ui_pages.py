@@ -76,7 +76,8 @@ def test_bad_filters_are_refused_with_the_field_named(client):
     cases = {"status=9": "status: must be one of -1, 1, 2, 3, 4",
              "affiliate=two": "affiliate: must be an affiliate id",
              "currency=XYZ": "currency: is not one of the tenant's currencies",
-             "date_from=2024-13-01": "date_from: Not a valid date.",
+             "date_from=2024-13-01": "date_from: must be a real date in YYYY-MM-DD format",
+             "date_to=15.06.2024": "date_to: must be a date in YYYY-MM-DD format",
              "limit=101": "limit: must be between 1 and 100",
              "page=0": "page: must be between 1 and 1000000000"}
     for query, message in cases.items():

@@ -18,7 +18,7 @@ def text(response) -> str:
 def csrf(client, path: str = f"{UI}/") -> str:
     """Open a page and return the CSRF token its forms carry."""
     page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+    return re.search(r'name="csrf" value="([0-9a-f]{64}|[0-9a-f]{32})"', page).group(1)
 
 
 def post(client, path: str, form: dict | None = None, page: str = f"{UI}/"):

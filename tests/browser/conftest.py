@@ -77,7 +77,7 @@ class Dashboard:
         if self.token:
             headers["X-Mock-Control-Token"] = self.token
         made = requests.post(f"{self.url}/_mock/tenants", data=body, headers=headers,
-                             timeout=30).json()
+                             timeout=300).json()
         return made["tenant"], made["api_keys"]["admin"]
 
     def width(self, pixels: int) -> None:

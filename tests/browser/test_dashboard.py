@@ -26,7 +26,7 @@ def navigate(dashboard, element) -> None:
 
     page = dashboard.browser.find_element(By.TAG_NAME, "html")
     element.click()
-    wait = WebDriverWait(dashboard.browser, 20)
+    wait = WebDriverWait(dashboard.browser, 300)  # a safety net: the wait ends on the event
     wait.until(staleness_of(page))
     wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
 
@@ -73,7 +73,7 @@ def note(dashboard) -> str:
 
 def generate(dashboard, key: str) -> None:
     answer = requests.post(f"{dashboard.url}/3.1/payments/generate", headers={"API-Key": key},
-                           timeout=30)
+                           timeout=300)
     assert answer.status_code == 200, answer.text
 
 
@@ -120,7 +120,7 @@ def test_a_fault_rule_shows_in_the_journal_after_a_call(dashboard):
     press(dashboard, "Add fault rule")
     assert note(dashboard).startswith("Added fault rule")
     answer = requests.get(f"{dashboard.url}/3.0/admin/partners",
-                          params={"api-key": key, "status": "active"}, timeout=30)
+                          params={"api-key": key, "status": "active"}, timeout=300)
     assert answer.status_code == 503
     click_link(dashboard, "Journal")
     first = by_css(dashboard, "#journal tbody tr")[0]

@@ -44,12 +44,12 @@ def calls(browser, served):
     """
     url, _ = served
     key = {"API-Key": DEFAULT_ADMIN_KEY}
-    requests.get(f"{url}/3.0/admin/partners", headers=key, timeout=30)
-    requests.post(f"{url}/3.1/payments/generate", headers=key, timeout=30)
+    requests.get(f"{url}/3.0/admin/partners", headers=key, timeout=300)
+    requests.post(f"{url}/3.1/payments/generate", headers=key, timeout=300)
     requests.get(f"{url}/3.1/payments", params={"date_from": "2022-01-01",
                                                 "date_to": "2022-12-31"}, headers=key,
-                 timeout=30)
-    requests.get(f"{url}/3.1/payments/1", headers=key, timeout=30)
+                 timeout=300)
+    requests.get(f"{url}/3.1/payments/1", headers=key, timeout=300)
 
 
 @pytest.mark.parametrize("width", [1280, 390])

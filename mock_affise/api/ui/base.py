@@ -18,6 +18,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from werkzeug.http import dump_cookie
 
 from ...errors import AffiseError, MethodNotAllowed, ValidationError
 from ...money import plain
@@ -29,6 +30,7 @@ blueprint = Blueprint("ui", __name__, url_prefix=PREFIX, template_folder="templa
 STATIC = Path(__file__).resolve().parent / "static"
 NOTE_COOKIE = "mock_affise_ui_note"
 NOTE_CHARS = 600  # a note rides in a cookie: the control plane's message, cut to fit
+NOTE_BYTES = 3500  # browsers keep cookies of up to 4,096 bytes, name and attributes included
 
 
 class UiPage(PageQuery):
@@ -104,11 +106,22 @@ def act(action: Callable[[], str], back: Callable[[], str]) -> Response:
     except AffiseError as error:
         note = {"ok": False, "text": f"Refused ({error.status_code}): {error.message}"}
     response = redirect(back(), 303)
-    if len(note["text"]) > NOTE_CHARS:
-        note["text"] = note["text"][:NOTE_CHARS] + "…"
-    response.set_cookie(NOTE_COOKIE, json.dumps(note), path=PREFIX, httponly=True,
+    response.set_cookie(NOTE_COOKIE, _fitted(note), path=PREFIX, httponly=True,
                         samesite="Strict")
     return response
+
+
+def _fitted(note: dict[str, Any]) -> str:
+    """Return the note as a cookie value a browser keeps: its text cut until the cookie, quoted
+    as it is sent, fits NOTE_BYTES (non-ASCII text takes several bytes a character)."""
+    text, limit = note["text"], NOTE_CHARS
+    while True:
+        cut = text if len(text) <= limit else text[:limit] + "…"
+        value = json.dumps({**note, "text": cut})
+        if len(dump_cookie(NOTE_COOKIE, value, path=PREFIX, max_size=0)) <= NOTE_BYTES \
+                or limit == 0:
+            return value
+        limit //= 2
 
 
 def tenant_url(endpoint: str, tenant_id: int, **values: Any) -> str:

@@ -4,12 +4,15 @@ The token is checked by the control plane's own check (control.base.check_token)
 token is a signed double-submit: a random nonce in an HttpOnly cookie, and in each form the
 HMAC-SHA256 of that nonce under the CONTROL_TOKEN (empty without one). A form posted from
 another site carries neither; SameSite=Strict keeps the cookies off cross-site requests too.
+A browser not signed in is given the bare nonce for the sign-in form, never a value signed
+with the token: a nonce and its signature would let anyone test guesses of the token offline.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from flask import Response, current_app, g, redirect, request, url_for
@@ -23,6 +26,8 @@ from .base import PREFIX, blueprint, page
 TOKEN_COOKIE = "mock_affise_control"
 CSRF_COOKIE = "mock_affise_csrf"
 CSRF_FIELD = "csrf"
+_NONCE_SHAPE = re.compile("[0-9a-f]{32}")
+_CSRF_SHAPE = re.compile("[0-9a-f]{32}|[0-9a-f]{64}")  # a nonce, or its signature
 OPEN_ENDPOINTS = ("ui.sign_in", "ui.stylesheet")  # the stylesheet holds no tenant data
 
 
@@ -31,9 +36,19 @@ class StaleForm(Forbidden):
 
 
 def csrf_token() -> str:
-    """Return the CSRF token this browser's forms carry."""
+    """Return the CSRF token this browser's forms carry (the bare nonce until signed in)."""
+    if not g.get("signed_in"):
+        return g.csrf_nonce
     key = str(settings().get("CONTROL_TOKEN") or "").encode()
     return hmac.new(key, g.csrf_nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def _signed_in() -> bool:
+    try:
+        check_token(request.cookies.get(TOKEN_COOKIE), "sign in with it")
+    except AffiseError:
+        return False
+    return True
 
 
 @blueprint.context_processor
@@ -46,20 +61,23 @@ def _csrf() -> dict:
 def _guard() -> Response | None:
     current_app.extensions["mock_affise"].journal.settle()  # pages see every call answered
     nonce = request.cookies.get(CSRF_COOKIE, "")
-    g.new_nonce = len(nonce) != 32 or not nonce.isalnum()
+    g.new_nonce = not _NONCE_SHAPE.fullmatch(nonce)
     g.csrf_nonce = secrets.token_hex(16) if g.new_nonce else nonce
     if request.endpoint == "ui.stylesheet":
         return None
     _storable(request.args)
-    if request.method == "POST" and (g.new_nonce or not hmac.compare_digest(
-            request.form.get(CSRF_FIELD, ""), csrf_token())):
+    g.signed_in = _signed_in()
+    sent = request.form.get(CSRF_FIELD, "")
+    if request.method == "POST" and (g.new_nonce or not _CSRF_SHAPE.fullmatch(sent)
+                                     or not hmac.compare_digest(sent, csrf_token())):
         raise StaleForm()
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    try:
-        check_token(request.cookies.get(TOKEN_COOKIE), "sign in with it")
-    except AffiseError as error:
-        return _sign_in_page(error.message, error.status_code)
+    if not g.signed_in:
+        try:
+            check_token(request.cookies.get(TOKEN_COOKIE), "sign in with it")
+        except AffiseError as error:
+            return _sign_in_page(error.message, error.status_code)
     _storable(request.form)
     return None
 
@@ -104,7 +122,8 @@ def sign_in() -> Response:
         return page("sign_in.html", error.status_code, message=error.message,
                     back=request.form.get("back", ""))
     back = request.form.get("back", "")
-    if not back.startswith(PREFIX + "/") or "//" in back or "\\" in back:
+    if not back.startswith(PREFIX + "/") or "//" in back or "\\" in back \
+            or not (back.isascii() and back.isprintable()):  # a header takes no CR, LF, é
         back = url_for("ui.tenants")  # only a page of the dashboard, never another site
     response = redirect(back, 303)
     response.set_cookie(TOKEN_COOKIE, token, path=PREFIX, httponly=True, samesite="Strict")

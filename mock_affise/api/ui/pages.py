@@ -16,7 +16,7 @@ from ...network.reference import find_currency, list_currencies, list_payment_sy
 from ..control.base import settings, tenant_session
 from ..endpoint import database
 from .base import blueprint, journal_size, page, paging, tenant_url
-from .forms import invoice_filters, journal_filters
+from .forms import affiliate_filter, invoice_filters, journal_filters
 
 STATUS_WORDS = {code: InvoiceStatus(code).word for code in INVOICE_STATUSES}
 
@@ -49,12 +49,10 @@ def tenant(tenant_id: int) -> Response:
 def network(tenant_id: int) -> Response:
     """Affiliates with balances, bindings and manager; currencies and payment systems."""
     number, limit = paging()
-    only = request.args.get("affiliate", "").strip() or None
-    if only is not None and not (only.isascii() and only.isdigit() and len(only) <= 18):
-        raise ValidationError("affiliate", "must be an affiliate id")
+    only = affiliate_filter(request.args.to_dict())
     with tenant_session(tenant_id) as (session, row):
         partners, owed = dashboard.affiliates_page(
-            session, row, tenant_now(row), number, limit, None if only is None else int(only))
+            session, row, tenant_now(row), number, limit, only)
         currencies = list_currencies(session, tenant_id)
         return _tenant_page("network.html", row, partners=partners, owed=owed,
                             currencies=currencies, systems=list_payment_systems(session, tenant_id),
