@@ -145,12 +145,26 @@ def _nonblank(raw: Any) -> str:
 
 
 def _http_url(raw: Any) -> str:
+    """An http(s) URL httpx will send to: a host, and a port (if any) from 1 to 65535."""
     from urllib.parse import urlsplit
 
+    import httpx
+
     url = str(raw).strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [IPv6 literal
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"must be an http:// or https:// URL, got {raw!r}")
+    try:
+        port = parts.port  # ValueError: not a number, or not from 0 to 65535
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        port = 0
+    if port == 0:
+        raise ValueError(f"must be an http:// or https:// URL with a port from 1 to 65535, "
+                         f"got {raw!r}")
     return url
 
 

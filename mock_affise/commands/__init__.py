@@ -13,7 +13,9 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1  # a fixture or the database cannot be used
 EXIT_USAGE = 2  # a bad option (argparse uses 2 as well)
 EXIT_KEY_REFUSED = 3  # import, drift: Affise (or the mock) answered 401/403 to the key
-EXIT_UNREACHABLE = 4  # import, drift: a call failed every retry, or answered what cannot be used
+# import, drift: a call failed every retry, or answered what cannot be used (an error, or an
+# object lacking what the fixture needs: importer.client.Malformed)
+EXIT_UNREACHABLE = 4
 
 
 class UsageError(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
@@ -77,12 +78,33 @@ def _day(raw: str, flag: str) -> date:
 
 
 def _affiliates(raw: str | None) -> tuple[int, ...] | None:
+    from ..numbers import NumberError, parse_int
+
     if raw is None:
         return None
     parts = [part.strip() for part in raw.split(",") if part.strip()]
-    if not parts or not all(part.isdigit() and int(part) > 0 for part in parts):
+    try:
+        ids = {parse_int(part, minimum=1) for part in parts}
+    except NumberError:
+        ids = set()
+    if not ids:
         raise UsageError(f"--affiliates: must be affiliate ids separated by commas, got {raw!r}")
-    return tuple(sorted({int(part) for part in parts}))
+    return tuple(sorted(ids))
+
+
+def _output(raw: str | None) -> Path | None:
+    """--output as a path whose folder exists and is writable (checked before any request)."""
+    if raw is None:
+        return None
+    output = Path(raw)
+    folder = output.parent
+    if output.is_dir():
+        raise UsageError(f"--output: {raw!r} is a folder; name a file in it")
+    if not folder.is_dir():
+        raise UsageError(f"--output: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--output: the folder {str(folder)!r} is not writable")
+    return output
 
 
 class ProgressBar:
@@ -122,7 +144,7 @@ def import_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     date_from, date_to = period(args, now)
     scope = Scope(date_from, date_to, _affiliates(args.affiliates), settings["PAGE_SIZE"],
                   settings["WINDOW_DAYS"])
-    output = Path(args.output) if args.output else None
+    output = _output(args.output)
     checkpoint = None
     if output is not None:
         asked = {"url": settings["AFFISE_URL"], "from": str(date_from), "to": str(date_to),

@@ -38,4 +38,4 @@ def import_network(reader: AffiseReader, scope: Scope, now: datetime, progress: 
     built = build_document(network, now)
     if anonymizer is not None:
         anonymizer.document(built.document)
-    return Imported(built.document, network, built.notes)
+    return Imported(built.document, network, [*built.notes, *reader.notes])

@@ -2,13 +2,15 @@
 
 The file holds the answers of each finished window and what the run was asked (network URL,
 period, affiliates, window size): a run asked something else starts over. It never holds the
-API key. A finished import deletes it.
+API key. A finished import deletes it. Decimals (the client reads JSON numbers with a
+fraction as Decimal) are kept as their exact text, which the mappers read alike.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +40,16 @@ class Checkpoint:
         """Record a finished window (written whole, then renamed: never half a file)."""
         self._windows[name] = conversions
         partial = self.path.with_name(self.path.name + ".tmp")
-        partial.write_text(json.dumps({"asked": self.asked, "windows": self._windows}),
-                           encoding="utf-8")
+        partial.write_text(json.dumps({"asked": self.asked, "windows": self._windows},
+                                      default=_exact), encoding="utf-8")
         os.replace(partial, self.path)
 
     def finish(self) -> None:
         """Delete the file: the import is done."""
         self.path.unlink(missing_ok=True)
+
+
+def _exact(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

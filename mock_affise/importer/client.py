@@ -3,20 +3,25 @@
 The API key travels in the API-Key header and nowhere else: no message, exception or file
 ever holds it. Timeouts, dropped connections, 429 and 5xx (but 501, a route the server does
 not have) are retried with exponential backoff; the sleep and the clock are injectable, so
-tests wait for nothing.
+tests wait for nothing. Answers are decoded with their decimals as Decimal: money is never a
+float here.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 KEY_REFUSED = (401, 403)
+FORBIDDEN = 403
 BACKOFF_CAP_SECONDS = 60.0
+MAX_PAGES = 100_000  # of one list, when its answers give no total to stop at
 Params = Mapping[str, Any]
 
 
@@ -67,6 +72,7 @@ class AffiseReader:
         self._last_start: float | None = None
         self.requests = 0  # every request sent, retries included
         self.retried = 0
+        self.notes: list[str] = []  # what the summary should say about how answers were read
 
     def __enter__(self) -> AffiseReader:
         return self
@@ -78,10 +84,12 @@ class AffiseReader:
         """Close the connections."""
         self._http.close()
 
-    def get(self, path: str, params: Params | None = None) -> Answer:
+    def get(self, path: str, params: Params | None = None, *, optional: bool = False) -> Answer:
         """GET path; retry failures a retry can mend; raise KeyRefused on 401/403.
 
-        Any other answer (200, 400, 404, 501...) is returned for the caller to judge.
+        Any other answer (200, 400, 404, 501...) is returned for the caller to judge, and so
+        is a 403 to an `optional` read: a key may lack the permission for a route the caller
+        can go without (advertiser invoices).
         """
         reason, asked_wait = "", 0.0
         for attempt in range(self.retries + 1):
@@ -100,7 +108,8 @@ class AffiseReader:
                 continue
             answer = Answer(response.status_code, _json(response),
                             response.headers.get("Content-Type", "").split(";")[0].strip())
-            if response.status_code in KEY_REFUSED:
+            if response.status_code in KEY_REFUSED and not (
+                    optional and response.status_code == FORBIDDEN):
                 raise KeyRefused(f"GET {path}: {self.name} answered {response.status_code} "
                                  f"{_message(answer)!r}: the key is wrong or not an admin's")
             if response.status_code == 429 or (response.status_code >= 500
@@ -131,23 +140,34 @@ class AffiseReader:
         """Yield each page's list under `items`, page 1 first, until the last page.
 
         Both of Affise's pagination shapes end the loop: {page, per_page, total_count,
-        next_page} (partners, conversions) and {page, limit, total} (payments). An empty page
-        ends it too, so a miscounting server cannot keep it going.
+        next_page} (partners, conversions) and {page, limit, total} (payments); a known total
+        ends it even when next_page says there is more. So does an empty page, and a page
+        that repeats the one before (a server that answers past its end with its last page,
+        noted); without a total, MAX_PAGES pages end the import: no server keeps it going.
         """
-        page = 1
+        page, previous = 1, None
         while True:
             answer = self.get(path, {**params, "page": page, "limit": limit})
             if not answer.ok:
                 raise Unexpected(path, answer, self.name)
-            rows = answer.body.get(items) or []
+            rows = listed(path, answer.body, items, self.name)
+            if rows == previous:
+                self.notes.append(f"GET {path}: page {page} repeated page {page - 1}; read "
+                                  f"as the last page")
+                return
             yield rows
-            pagination = answer.body.get("pagination") or {}
+            pagination = answer.body.get("pagination")
+            pagination = pagination if isinstance(pagination, dict) else {}
             total = pagination.get("total_count", pagination.get("total"))
-            more = bool(pagination.get("next_page")) or (
-                isinstance(total, int) and page * limit < total)
+            total = total if isinstance(total, int) and not isinstance(total, bool) else None
+            more = page * limit < total if total is not None else \
+                bool(pagination.get("next_page"))
             if not rows or not more:
                 return
-            page += 1
+            if total is None and page >= MAX_PAGES:
+                raise Malformed(path, f"still more after {MAX_PAGES} pages, and no total",
+                                self.name)
+            page, previous = page + 1, rows
 
 
 class Unexpected(ReadFailed):
@@ -158,6 +178,23 @@ class Unexpected(ReadFailed):
         self.answer = answer
 
 
+class Malformed(ReadFailed):
+    """An answer of Affise's status but not its shape: a key missing, a value that does not
+    parse. The message names the route and what is wrong."""
+
+    def __init__(self, path: str, problem: str, name: str = "Affise") -> None:
+        super().__init__(f"GET {path}: {name} answered in a shape the importer cannot read: "
+                         f"{problem}")
+
+
+def listed(path: str, body: dict[str, Any], items: str, name: str = "Affise") -> list[Any]:
+    """The list an answer holds under items ([] when absent); raise Malformed if not a list."""
+    rows = body.get(items) or []
+    if not isinstance(rows, list):
+        raise Malformed(path, f"its {items!r} is not a list", name)
+    return rows
+
+
 def _seconds(retry_after: str | None) -> float:
     """A Retry-After given in seconds (an HTTP date is not waited for: backoff decides)."""
     text = (retry_after or "").strip()
@@ -165,9 +202,10 @@ def _seconds(retry_after: str | None) -> float:
 
 
 def _json(response: httpx.Response) -> Any:
+    """The body as JSON, its decimals as Decimal (a float would lose digits); None if not JSON."""
     try:
-        return response.json()
-    except ValueError:
+        return json.loads(response.content, parse_float=Decimal)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         return None
 
 

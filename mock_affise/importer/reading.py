@@ -16,8 +16,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import mapper
+from .answers import ok_body, use
 from .checkpoint import Checkpoint
-from .client import AffiseReader, Unexpected
+from .client import AffiseReader, Malformed, Unexpected, listed
 
 Progress = Callable[[str, int], None]  # a kind of object, and how many more were read
 
@@ -93,22 +94,20 @@ def read_network(reader: AffiseReader, scope: Scope, progress: Progress,
     return network
 
 
-def _ok(reader: AffiseReader, path: str, params: dict[str, Any] | None = None) -> Any:
-    answer = reader.get(path, params)
-    if not answer.ok:
-        raise Unexpected(path, answer, reader.name)
-    return answer.body
-
-
 def _currencies(reader: AffiseReader, network: Network, seen: Progress) -> None:
-    quotes = _ok(reader, CURRENCY, {"extended": 1}).get("quotes") or []
-    network.currencies = [mapper.currency_row(q) for q in quotes]
+    quotes = listed(CURRENCY, ok_body(reader, CURRENCY, {"extended": 1}), "quotes", reader.name)
+    for quote in quotes:
+        use(reader, CURRENCY, "currency", quote,
+             lambda q: network.currencies.append(mapper.currency_row(q)))
     seen("currencies", len(network.currencies))
 
 
 def _payment_systems(reader: AffiseReader, network: Network, seen: Progress) -> None:
-    systems = _ok(reader, PAYMENT_SYSTEMS).get("payment_systems") or []
-    network.payment_systems = [mapper.payment_system_row(s) for s in systems]
+    systems = listed(PAYMENT_SYSTEMS, ok_body(reader, PAYMENT_SYSTEMS), "payment_systems",
+                     reader.name)
+    for system in systems:
+        use(reader, PAYMENT_SYSTEMS, "payment system", system,
+             lambda s: network.payment_systems.append(mapper.payment_system_row(s)))
     seen("payment systems", len(network.payment_systems))
 
 
@@ -128,7 +127,7 @@ def _every_page(reader: AffiseReader, scope: Scope, path: str, params: dict[str,
         params[by] = list(scope.affiliates)
     for page in reader.pages(path, params, items, scope.page_size):
         for row in page:
-            add(row)
+            use(reader, path, items.rstrip("s"), row, add)
         seen(items, len(page))
 
 
@@ -166,7 +165,8 @@ def _conversions(reader: AffiseReader, scope: Scope, network: Network, seen: Pro
         else:
             seen("conversions", len(kept))
         for conversion in kept:
-            _add_conversion(network, conversion)
+            use(reader, CONVERSIONS, "conversion", conversion,
+                 lambda c: _add_conversion(network, c))
 
 
 def _add_payment(network: Network, payment: dict[str, Any]) -> None:
@@ -228,8 +228,10 @@ def _by_id(reader: AffiseReader, network: Network, gone: set[Any], wanted: Any, 
         network.not_found.append(f"{key} {wanted}")
     elif not answer.ok:
         raise Unexpected(path, answer, reader.name)
+    elif key not in answer.body:
+        raise Malformed(path, f"status 1 but no {key!r} for {key} {wanted}", reader.name)
     else:
-        add(network, answer.body[key])
+        use(reader, path, key, answer.body[key], lambda item: add(network, item))
 
 
 def _missing(known: dict, gone: set[Any], named: Iterable[Any]) -> list[Any]:
@@ -239,8 +241,8 @@ def _missing(known: dict, gone: set[Any], named: Iterable[Any]) -> list[Any]:
 def _served(reader: AffiseReader, path: str, scope: Scope, network: Network,
             otherwise: str) -> bool:
     """Tell whether the server answers a list route; note what is lost when it does not."""
-    first = reader.get(path, {"page": 1, "limit": scope.page_size})
-    if not first.ok:  # not served (the mock: 501), or not to this key
+    first = reader.get(path, {"page": 1, "limit": scope.page_size}, optional=True)
+    if not first.ok:  # not served (the mock: 501), or not to this key (403)
         network.not_served.append(f"GET {path} (HTTP {first.status}): {otherwise}")
     return first.ok
 
@@ -252,9 +254,14 @@ def _advertiser_invoices(reader: AffiseReader, scope: Scope, network: Network,
         return
     for page in reader.pages(ADVERTISER_INVOICES, {}, "message", scope.page_size):
         for invoice in page:
-            row = mapper.advertiser_invoice_row(invoice)
-            network.advertiser_invoices[row["number"]] = row
+            use(reader, ADVERTISER_INVOICES, "advertiser invoice", invoice,
+                 lambda i: _add_advertiser_invoice(network, i))
         seen("advertiser invoices", len(page))
+
+
+def _add_advertiser_invoice(network: Network, invoice: dict[str, Any]) -> None:
+    row = mapper.advertiser_invoice_row(invoice)
+    network.advertiser_invoices[row["number"]] = row
 
 
 def _advertisers(reader: AffiseReader, scope: Scope, network: Network, seen: Progress) -> None:
@@ -265,11 +272,14 @@ def _advertisers(reader: AffiseReader, scope: Scope, network: Network, seen: Pro
     if not wanted or not _served(reader, ADVERTISERS, scope, network,
                                  "advertisers have no title or email"):
         return
+    def add(advertiser: dict[str, Any]) -> None:
+        advertiser_id = str(advertiser.get("id") or advertiser.get("_id") or "")
+        if advertiser_id in wanted:
+            network.advertisers[advertiser_id] = {
+                "id": advertiser_id, "title": advertiser.get("title"),
+                "email": advertiser.get("email")}
+
     for page in reader.pages(ADVERTISERS, {}, "advertisers", scope.page_size):
         for advertiser in page:
-            advertiser_id = str(advertiser.get("id") or advertiser.get("_id") or "")
-            if advertiser_id in wanted:
-                network.advertisers[advertiser_id] = {
-                    "id": advertiser_id, "title": advertiser.get("title"),
-                    "email": advertiser.get("email")}
+            use(reader, ADVERTISERS, "advertiser", advertiser, add)
         seen("advertisers", len(page))

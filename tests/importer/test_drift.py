@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -111,3 +112,28 @@ def test_an_answer_that_is_not_json_is_a_difference():
         ("(Content-Type)", "content type", "application/json", "text/html"),
         ("(body)", "type", "JSON", "not JSON"),
     ]
+
+
+def test_a_403_on_advertiser_invoices_is_not_compared_and_said_so(upstream):
+    # The key may not read advertiser invoices: the import skips them, drift does not compare.
+    upstream.fault({"method": "GET", "path": "/3.0/admin/advertiser-invoices"},
+                   {"status": 403, "body": {"status": 2, "error": "Permission denied"}})
+    code, out, err = _drift(upstream, None)
+    assert (code, out) == (0, "no differences in 14 operations\nnot compared: advertiser "
+                              "invoices: Affise answered 403 (the key may not read it)\n"), err
+
+
+def test_decimals_are_numbers_and_a_number_sent_as_text_is_a_difference():
+    def affise(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text='{"status": 1, "payouts": 1234567890.12345678}',
+                              headers={"Content-Type": "application/json"})
+
+    def mock(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": 1, "payouts": "1234567890.12345678"})
+
+    readers = [AffiseReader("http://side.test", "k" * 32, transport=httpx.MockTransport(side))
+               for side in (affise, mock)]
+    assert readers[0].get("/x").body["payouts"] == Decimal("1234567890.12345678")
+    report = run_probes(*readers, [Probe("conversion", "/3.0/stats/conversionsbyid")])
+    assert [(d.field, d.kind, d.affise, d.mock) for d in report.differences] == [
+        ("payouts", "type", "number", "string")]

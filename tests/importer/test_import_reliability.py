@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 import httpx
@@ -89,6 +90,7 @@ def test_a_broken_import_resumes_from_its_last_finished_window(upstream: AffiseT
     upstream.fault({"method": "GET", "path": "/3.1/payments"}, {"status": 503})
     assert run_cli(*args)[0] == 4
     assert (tmp_path / "network.json.partial").exists() and not output.exists()
+    assert upstream.admin_key not in (tmp_path / "network.json.partial").read_text()
     windows_read = len(upstream.requests(path="/3.0/stats/conversions", limit=1000))
     upstream.clear_faults()
     upstream.clear_requests()
@@ -137,12 +139,15 @@ def test_a_429_retry_after_is_honoured_and_only_get_is_sent():
     assert all(r.headers["API-Key"] == "k" * 32 and "k" * 32 not in str(r.url) for r in seen)
 
 
-def _paged(pagination: Any) -> AffiseReader:
-    """A reader of a server holding 5 rows, answering with pagination(page, limit, rows)."""
-    rows = list(range(5))
+def _paged(pagination: Any, rows: Any = range(5), clamp: bool = False) -> AffiseReader:
+    """A reader of a server holding rows, answering with pagination(page, limit, total);
+    clamp: a page past the end answers the last page again."""
+    rows = list(rows)
 
     def answer(request: httpx.Request) -> httpx.Response:
         page, limit = int(request.url.params["page"]), int(request.url.params["limit"])
+        if clamp:
+            page = min(page, -(-len(rows) // limit))
         chunk = rows[(page - 1) * limit:page * limit]
         return httpx.Response(200, json={"status": 1, "items": chunk,
                                          "pagination": pagination(page, limit, len(rows))})
@@ -151,20 +156,46 @@ def _paged(pagination: Any) -> AffiseReader:
                         transport=httpx.MockTransport(answer))
 
 
-@pytest.mark.parametrize("pagination", [
+@pytest.mark.parametrize(("pagination", "clamp"), [
     # partners and conversions: next_page only while there is one
-    lambda page, limit, total: {"per_page": limit, "total_count": total, "page": page,
-                                **({"next_page": page + 1} if page * limit < total else {})},
+    (lambda page, limit, total: {"per_page": limit, "total_count": total, "page": page,
+                                 **({"next_page": page + 1} if page * limit < total else {})},
+     False),
     # payments: a total and no next_page
-    lambda page, limit, total: {"page": page, "limit": limit, "total": total},
+    (lambda page, limit, total: {"page": page, "limit": limit, "total": total}, False),
     # a server that always says there is more: the first empty page ends it
-    lambda page, limit, total: {"page": page, "next_page": page + 1},
+    (lambda page, limit, total: {"page": page, "next_page": page + 1}, False),
+    # ... or answers past its end with its last page again: the repeat ends it
+    (lambda page, limit, total: {"page": page, "next_page": page + 1}, True),
+    # ... or does so while it gives a total: the total ends it
+    (lambda page, limit, total: {"page": page, "next_page": page + 1, "total_count": total},
+     True),
 ])
-def test_every_page_is_read_once_whichever_pagination(pagination):
-    reader = _paged(pagination)
-    assert [row for page in reader.pages("/list", {}, "items", 2) for row in page] == \
-        [0, 1, 2, 3, 4]
+def test_every_page_is_read_once_whichever_pagination(pagination, clamp):
+    reader = _paged(pagination, clamp=clamp)
+    pages = islice(reader.pages("/list", {}, "items", 2), 10)  # a loop fails, not hangs
+    assert [row for page in pages for row in page] == [0, 1, 2, 3, 4]
     assert reader.requests <= 4
+
+
+def test_a_repeated_page_is_named_in_the_notes():
+    reader = _paged(lambda page, limit, total: {"page": page, "next_page": page + 1},
+                    clamp=True)
+    assert len(list(islice(reader.pages("/list", {}, "items", 2), 10))) == 3
+    assert reader.notes == ["GET /list: page 4 repeated page 3; read as the last page"]
+
+
+def test_a_list_without_end_or_total_stops_after_max_pages(monkeypatch):
+    monkeypatch.setattr("mock_affise.importer.client.MAX_PAGES", 3)
+    reader = _paged(lambda page, limit, total: {"page": page, "next_page": page + 1},
+                    rows=range(100))
+    pages = reader.pages("/list", {}, "items", 2)
+    assert [next(pages) for _ in range(3)] == [[0, 1], [2, 3], [4, 5]]
+    with pytest.raises(ReadFailed, match=r"^GET /list: Affise answered in a shape the importer "
+                                         r"cannot read: still more after 3 pages, and no "
+                                         r"total$"):
+        next(pages)
+    assert reader.requests == 3
 
 
 def test_a_checkpoint_resumes_only_the_same_import(tmp_path):

@@ -119,6 +119,16 @@ def test_affiliates_limits_the_import_to_them_and_whom_they_name(
     ("--page-size", "101", "--page-size: must be a page size from 1 to 100, got '101'"),
     ("--url", "api-demo.affise.com",
      "--url: must be an http:// or https:// URL, got 'api-demo.affise.com'"),
+    ("--affiliates", "²", "--affiliates: must be affiliate ids separated by commas, got '²'"),
+    ("--affiliates", "٣", "--affiliates: must be affiliate ids separated by commas, got '٣'"),
+    ("--url", "http://h:abc",
+     "--url: must be an http:// or https:// URL with a port from 1 to 65535, got "
+     "'http://h:abc'"),
+    ("--url", "http://h:99999",
+     "--url: must be an http:// or https:// URL with a port from 1 to 65535, got "
+     "'http://h:99999'"),
+    ("--output", "no-such-folder/network.json",
+     "--output: the folder 'no-such-folder' does not exist"),
 ])
 def test_a_bad_option_is_refused_before_any_request(upstream: AffiseTenant, tmp_path, flag,
                                                     value, message):
