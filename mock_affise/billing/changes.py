@@ -89,7 +89,8 @@ def _release(session: Session, tenant_id: int, invoice_ids: list[int], now: date
     """Delete invoices: their conversions and referral invoices are owed again; corrections go."""
     note(session, "changed", "conversions", session.scalars(
         select(Conversion.id).where(Conversion.tenant_id == tenant_id,
-                                    Conversion.payment_id.in_(invoice_ids)).limit(MAX_IDS)))
+                                    Conversion.payment_id.in_(invoice_ids))
+        .order_by(Conversion.id).limit(MAX_IDS)))
     note(session, "deleted", "payments", invoice_ids)
     session.execute(
         update(Conversion)
@@ -148,7 +149,8 @@ def remove_conversions(session: Session, tenant: Tenant, now: datetime, invoice_
         _refuse_negative("conversion_ids" if conversion_ids else "offer_ids",
                          "removing these conversions", remaining)
         note(session, "changed", "conversions",
-             session.scalars(select(Conversion.id).where(*where).limit(MAX_IDS)))
+             session.scalars(select(Conversion.id).where(*where).order_by(Conversion.id)
+                             .limit(MAX_IDS)))
         note(session, "changed", "payments", [invoice_id])
         session.execute(update(Conversion).where(*where).values(payment_id=None, updated_at=now)
                         .execution_options(synchronize_session=False))

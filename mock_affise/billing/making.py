@@ -93,7 +93,8 @@ def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
         note(session, "created", "payments", made)
         note(session, "changed", "conversions", session.scalars(
             select(Conversion.id).where(Conversion.tenant_id == tenant.id,
-                                        Conversion.payment_id.in_(made)).limit(MAX_IDS)))
+                                        Conversion.payment_id.in_(made))
+            .order_by(Conversion.id).limit(MAX_IDS)))
 
 
 def new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee: Payee,
