@@ -26,7 +26,7 @@ from ..models import (
     Payment,
     Tenant,
 )
-from ..network import Page
+from ..network import Page, page_of_rows
 from ..network.partners import Partner, PartnerQuery, find_partners
 from . import journal
 from .tenants import page_of_tenants
@@ -80,12 +80,9 @@ def affiliates_page(session: Session, tenant: Tenant, now: datetime, page: int, 
 def invoice_conversions(session: Session, tenant_id: int, invoice_id: int, page: int,
                         limit: int) -> Page[Conversion]:
     """Return one page of an invoice's conversions, oldest first."""
-    mine = (Conversion.tenant_id == tenant_id, Conversion.payment_id == invoice_id)
-    total = session.scalar(select(func.count()).select_from(Conversion).where(*mine)) or 0
-    rows = session.scalars(select(Conversion).where(*mine)
-                           .order_by(Conversion.created_at, Conversion.id)
-                           .offset((page - 1) * limit).limit(limit))
-    return Page(list(rows), total, page, limit)
+    return page_of_rows(session, Conversion, [Conversion.tenant_id == tenant_id,
+                                              Conversion.payment_id == invoice_id],
+                        [Conversion.created_at, Conversion.id], page, limit)
 
 
 def get_conversion_row(session: Session, tenant_id: int, conversion_id: str) -> Conversion | None:
@@ -103,13 +100,10 @@ def journal_page(session: Session, tenant_id: int, size: int, page: int, limit: 
                  method: str | None = None, path: str | None = None,
                  status: int | None = None) -> Page[dict[str, Any]]:
     """Return one page of the tenant's journal (its newest size calls), newest first."""
-    conditions = journal.entry_conditions(tenant_id, size, method, path, status)
-    total = session.scalar(select(func.count()).select_from(JournalEntry)
-                           .where(*conditions)) or 0
-    rows = session.execute(select(JournalEntry).where(*conditions)
-                           .order_by(*journal.NEWEST_FIRST)
-                           .offset((page - 1) * limit).limit(limit)).scalars()
-    return Page([journal.render_entry(row, None) for row in rows], total, page, limit)
+    rows = page_of_rows(session, JournalEntry,
+                        journal.entry_conditions(tenant_id, size, method, path, status),
+                        journal.NEWEST_FIRST, page, limit)
+    return Page([journal.render_entry(row, None) for row in rows.items], rows.total, page, limit)
 
 
 def journal_entry(session: Session, tenant_id: int, size: int,

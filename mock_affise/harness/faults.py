@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import LimitReached, NotFound
 from ..models import FaultRule
-from ..network import Page
+from ..network import Page, page_of_rows
 
 
 def live(method: Any) -> ColumnElement[bool]:
@@ -37,11 +37,8 @@ def add_rule(session: Session, tenant_id: int, rule: dict[str, Any], limit: int)
 
 def page_of_rules(session: Session, tenant_id: int, page: int, limit: int) -> Page[FaultRule]:
     """Return one page of the tenant's rules in matching order."""
-    mine = FaultRule.tenant_id == tenant_id
-    total = session.scalar(select(func.count()).select_from(FaultRule).where(mine))
-    rules = session.scalars(select(FaultRule).where(mine).order_by(FaultRule.id)
-                            .offset((page - 1) * limit).limit(limit))
-    return Page(list(rules), total or 0, page, limit)
+    return page_of_rows(session, FaultRule, [FaultRule.tenant_id == tenant_id], [FaultRule.id],
+                        page, limit)
 
 
 def first_match(session: Session, tenant_id: int, method: str, path: str) -> FaultRule | None:

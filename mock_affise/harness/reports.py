@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp
 from ..models import GenerationReport
-from ..network import Page
+from ..network import Page, page_of_rows
 
 
 def generation_reports(session: Session, tenant_id: int) -> list[dict[str, Any]]:
@@ -22,12 +22,9 @@ def generation_reports(session: Session, tenant_id: int) -> list[dict[str, Any]]
 def page_of_reports(session: Session, tenant_id: int, page: int,
                     limit: int) -> Page[dict[str, Any]]:
     """Return one page of the tenant's generation reports, newest first."""
-    mine = GenerationReport.tenant_id == tenant_id
-    total = session.scalar(select(func.count()).select_from(GenerationReport).where(mine))
-    reports = session.scalars(select(GenerationReport).where(mine)
-                              .order_by(GenerationReport.id.desc())
-                              .offset((page - 1) * limit).limit(limit))
-    return Page([_render(r) for r in reports], total or 0, page, limit)
+    reports = page_of_rows(session, GenerationReport, [GenerationReport.tenant_id == tenant_id],
+                           [GenerationReport.id.desc()], page, limit)
+    return Page([_render(r) for r in reports.items], reports.total, page, limit)
 
 
 def get_report(session: Session, tenant_id: int, report_id: int) -> dict[str, Any] | None:

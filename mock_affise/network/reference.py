@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Currency, PaymentSystem
+from . import Page, page_of_rows
 
 
 def list_currencies(session: Session, tenant_id: int, only_active: bool = False) -> list[Currency]:
@@ -21,6 +22,20 @@ def list_payment_systems(session: Session, tenant_id: int) -> list[PaymentSystem
     return list(session.scalars(
         select(PaymentSystem).where(PaymentSystem.tenant_id == tenant_id).order_by(PaymentSystem.id)
     ))
+
+
+def page_of_currencies(session: Session, tenant_id: int, page: int,
+                       limit: int) -> Page[Currency]:
+    """Return one page of the tenant's currencies by id."""
+    return page_of_rows(session, Currency, [Currency.tenant_id == tenant_id], [Currency.id],
+                        page, limit)
+
+
+def page_of_payment_systems(session: Session, tenant_id: int, page: int,
+                            limit: int) -> Page[PaymentSystem]:
+    """Return one page of the tenant's payment systems by id."""
+    return page_of_rows(session, PaymentSystem, [PaymentSystem.tenant_id == tenant_id],
+                        [PaymentSystem.id], page, limit)
 
 
 def find_currency(session: Session, tenant_id: int, reference: str) -> Currency | None:

@@ -53,6 +53,20 @@ def test_one_affiliate_is_shown_alone(client):
     assert client.get(f"{T1}/network?affiliate=x").status_code == 400
 
 
+def test_currencies_and_payment_systems_page_apart_from_the_affiliates(client):
+    page = client.get(f"{T1}/network?limit=2&currencies_page=2&systems_page=1")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    currencies = body[body.index('<h2 id="currencies">'):body.index('<h2 id="payment-systems">')]
+    systems = body[body.index('<h2 id="payment-systems">'):]
+    assert re.findall(r"<td>([A-Z]{3})</td>", currencies) == ["EUR", "GBP"]
+    assert re.findall(r'<th scope="row">(\d+)</th><td>([^<]+)</td>', systems) == [
+        ("1", "Webmoney"), ("2", "Wire transfer")]
+    assert "4 currencies · page 2 of 2" in text(page) and "4 payment systems · page 1 of 2" in \
+        text(page)
+    assert client.get(f"{T1}/network?systems_page=0").status_code == 400
+
+
 def test_invoices_filter_by_status_affiliate_currency_and_date(client):
     assert invoice_ids(client.get(f"{T1}/invoices")) == [2925, 2924, 2923, 2922, 2921]
     assert invoice_ids(client.get(f"{T1}/invoices?status=2")) == [2921]

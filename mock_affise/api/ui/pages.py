@@ -12,7 +12,7 @@ from ...harness import dashboard, faults, tenants
 from ...harness.config import tenant_config
 from ...harness.reports import get_report, page_of_reports
 from ...network import Page
-from ...network.reference import find_currency, list_currencies, list_payment_systems
+from ...network.reference import find_currency, page_of_currencies, page_of_payment_systems
 from ..control.base import settings, tenant_session
 from ..endpoint import database
 from .base import blueprint, journal_size, page, paging, tenant_url
@@ -25,6 +25,8 @@ def _tenant_page(template: str, tenant, **context) -> Response:
     return page(template, tenant=tenant, clock=clock_state(tenant), statuses=STATUS_WORDS,
                 **context)
 
+
+CURRENCY_CHOICES = 1000  # the currency filter's choices: a tenant's first thousand
 
 @blueprint.get("/")
 def tenants_page() -> Response:
@@ -48,15 +50,16 @@ def tenant(tenant_id: int) -> Response:
 @blueprint.get("/tenants/<int:tenant_id>/network")
 def network(tenant_id: int) -> Response:
     """Affiliates with balances, bindings and manager; currencies and payment systems."""
-    number, limit = paging()
+    (number, limit), (currencies_at, _), (systems_at, _) = (
+        paging(), paging("currencies_page"), paging("systems_page"))
     only = affiliate_filter(request.args.to_dict())
     with tenant_session(tenant_id) as (session, row):
         partners, owed = dashboard.affiliates_page(
             session, row, tenant_now(row), number, limit, only)
-        currencies = list_currencies(session, tenant_id)
-        return _tenant_page("network.html", row, partners=partners, owed=owed,
-                            currencies=currencies, systems=list_payment_systems(session, tenant_id),
-                            only=only)
+        return _tenant_page(
+            "network.html", row, partners=partners, owed=owed, only=only,
+            currencies=page_of_currencies(session, tenant_id, currencies_at, limit),
+            systems=page_of_payment_systems(session, tenant_id, systems_at, limit))
 
 
 @blueprint.get("/tenants/<int:tenant_id>/invoices")
@@ -79,7 +82,8 @@ def invoices(tenant_id: int) -> Response:
         found, total = list_invoices(session, tenant_id, where, number, limit, tenant_now(row))
         listed = Page(found, total, number, limit)
         return _tenant_page("invoices.html", row, listed=listed, filters=filters,
-                            currencies=list_currencies(session, tenant_id))
+                            currencies=page_of_currencies(session, tenant_id, 1,
+                                                          CURRENCY_CHOICES).items)
 
 
 @blueprint.get("/tenants/<int:tenant_id>/invoices/<int:invoice_id>")
