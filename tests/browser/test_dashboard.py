@@ -20,14 +20,24 @@ def by_css(dashboard, selector: str):
 
 def navigate(dashboard, element) -> None:
     """Click element and wait until the browser has left the page it was on."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = dashboard.browser.find_element(By.TAG_NAME, "html")
     element.click()
+
+    def left(_browser) -> bool:
+        # Asked mid-navigation, chromedriver may answer "Node with given id does not belong to
+        # the document" rather than a stale-element error: either way the old page is gone.
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
     wait = WebDriverWait(dashboard.browser, 300)  # a safety net: the wait ends on the event
-    wait.until(staleness_of(page))
+    wait.until(left)
     wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
