@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, Rule, UnicodeConverter, ValidationError
 
 from .api.answers import AnswerCache, FastReads
 from .api.endpoint import ConnectionDropped
@@ -25,8 +24,7 @@ from .errors import (
     ServerError,
 )
 from .harness.journal import Journal
-from .numbers import NumberError, parse_int
-from .texts import text_problem
+from .routing import LazyBuildRule, new_map
 
 log = logging.getLogger("mock_affise")
 
@@ -52,13 +50,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     app = Flask("mock_affise", static_folder=None)  # no static files: no /static/ route
     app.url_rule_class = LazyBuildRule
+    app.url_map = new_map()
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     app.config["MAX_FORM_PARTS"] = 50_000  # bulk-delete of thousands of ids[] is legitimate
-    app.url_map.strict_slashes = False
-    # No 308 redirect to a merged path (an HTML answer): //x is a path no route serves, a 404.
-    app.url_map.merge_slashes = False
-    app.url_map.converters["int"] = IdConverter
-    app.url_map.converters["default"] = app.url_map.converters["string"] = PathText
     db = Database(settings["DATABASE_URL"])
     journal = Journal(db, settings["JOURNAL_SIZE"], settings["JOURNAL_VALUE_BYTES"],
                       settings["JOURNAL_BODY_BYTES"])
@@ -67,51 +61,10 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     prepare_database(db, settings)
     register_blueprints(app)
     app.register_blueprint(openapi_blueprint)
+    app.url_map = app.url_map.shared_map()
     _register_error_handlers(app, settings)
     app.wsgi_app = FastReads(app.wsgi_app, db, state.journal, state.answers)  # type: ignore
     return app
-
-
-class LazyBuildRule(Rule):
-    """A route whose URL builders (url_for) are compiled on first use, not when it is added.
-
-    A profile of create_app showed werkzeug generating and compiling the Python source of two
-    builders per rule for half the app's build time; the mock serves requests, it seldom
-    builds URLs, and a test suite builds an app per test.
-    """
-
-    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
-        compiled: list[Callable[..., tuple[str, str]]] = []
-
-        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
-            if not compiled:
-                compiled.append(Rule._compile_builder(rule, append_unknown))
-            return compiled[0](rule, *args, **kwargs)
-
-        return build
-
-
-class PathText(UnicodeConverter):
-    """A path segment read as text: one no column can hold (a NUL, a lone surrogate) matches no
-    route, so it answers 404 like any unknown path instead of reaching the database."""
-
-    def to_python(self, value: str) -> str:
-        if text_problem(value) is not None:
-            raise ValidationError()
-        return value
-
-
-class IdConverter(IntegerConverter):
-    """An integer path id in ASCII digits; one too large for the database reads as 0, an id
-    nothing has."""
-
-    regex = r"[0-9]+"  # werkzeug's \d+ also matches "٢٩٢١", which int() reads as 2921
-
-    def to_python(self, value: str) -> int:
-        try:
-            return parse_int(value, maximum=2**63 - 1)
-        except NumberError:
-            return 0
 
 
 def _register_error_handlers(app: Flask, settings: Mapping[str, Any]) -> None:

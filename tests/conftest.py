@@ -29,7 +29,6 @@ SERVER_URL = os.environ.get("MOCK_AFFISE_TEST_DATABASE_URL")
 # MOCK_AFFISE_TEST_SQLITE=file: every app on an SQLite file, as `serve` runs (the journal's
 # writer thread, the write gate and the change counter only exist there).
 SQLITE_FILES = os.environ.get("MOCK_AFFISE_TEST_SQLITE") == "file"
-_server_schema_fresh = False
 
 
 def fresh_database_url(shared_path: Path | None = None) -> str:
@@ -39,26 +38,49 @@ def fresh_database_url(shared_path: Path | None = None) -> str:
     otherwise in-memory SQLite, or an SQLite file at shared_path when the test needs several
     connections (threads, a live server).
     """
-    global _server_schema_fresh
     if not SERVER_URL:
         return f"sqlite:///{shared_path}" if shared_path else "sqlite://"
+    url = _worker_database(SERVER_URL)
+    with _emptying_engine(url).begin() as connection:
+        connection.exec_driver_sql(_emptying_sql(connection))
+    return url
+
+
+@functools.cache
+def _emptying_engine(url: str):
+    """One engine a worker empties its database with; the first use gives it today's schema."""
     from sqlalchemy import create_engine
 
     from mock_affise.models import Base
 
-    url = _worker_database(SERVER_URL)
-    engine = create_engine(url)
-    try:
-        if not _server_schema_fresh:  # the first app of the run gets today's schema
-            Base.metadata.drop_all(engine)
-            Base.metadata.create_all(engine)
-            _server_schema_fresh = True
-        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
-    finally:
-        engine.dispose()
-    return url
+    engine = create_engine(url, pool_size=1)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+_EMPTYING: list[str] = []
+
+
+def _emptying_sql(connection) -> str:
+    """DELETE every table's rows (children first) and restart the sequences, as one batch.
+
+    Not TRUNCATE: on a schema this size TRUNCATE costs about 150 ms an app, DELETE of a
+    test's few rows about 2 ms.
+    """
+    if not _EMPTYING:
+        from mock_affise.models import Base
+
+        sequences = connection.exec_driver_sql(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename)"
+            " FROM pg_sequences WHERE schemaname = current_schema()").scalars().all()
+        statements = [f'DELETE FROM "{table.name}"'
+                      for table in reversed(Base.metadata.sorted_tables)]
+        if sequences:
+            statements.append("SELECT " + ", ".join(
+                f"setval('{name}', 1, false)" for name in sequences))
+        _EMPTYING.append("; ".join(statements))
+    return _EMPTYING[0]
 
 
 @functools.cache
