@@ -68,16 +68,18 @@ FILE_RERUN := tests/harness tests/api/test_read_answers.py tests/properties test
 SERVER_RERUN := tests/api tests/harness tests/service tests/properties tests/stateful \
                 tests/reliability tests/test_hostile_input.py tests/test_fixtures.py \
                 tests/test_concurrency.py tests/test_cli_export_generate.py
+# The reruns (MOCK_AFFISE_TEST_RERUN=1) skip the tests marked engine_free and draw a third of the
+# property tests' examples (tests/budget.py): they look for what an engine does differently.
 test: install-test
 	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q -n 2
 	@echo "== the file-machinery tests again, each app on an SQLite file (as serve runs)"
-	env -u MOCK_AFFISE_TEST_DATABASE_URL MOCK_AFFISE_TEST_SQLITE=file \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider -m "not serve and not browser" \
-	  $(FILE_RERUN)
+	env -u MOCK_AFFISE_TEST_DATABASE_URL MOCK_AFFISE_TEST_SQLITE=file MOCK_AFFISE_TEST_RERUN=1 \
+	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider \
+	  -m "not serve and not browser and not engine_free" $(FILE_RERUN)
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider \
-	    -m "(not serve or postgres) and not browser" $(SERVER_RERUN); \
+	  MOCK_AFFISE_TEST_RERUN=1 $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider \
+	    -m "(not serve or postgres) and not browser and not engine_free" $(SERVER_RERUN); \
 	fi
 
 # Property tests, the state machine and schemathesis with many more examples.

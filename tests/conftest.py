@@ -106,6 +106,12 @@ def _worker_database(url: str) -> str:
     return own.render_as_string(hide_password=False)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked first (those that take seconds) before the rest, keeping each
+    group's order: a worker that drew one of them last would run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("first") is None)
+
+
 @pytest.fixture
 def default_document() -> dict:
     """A fresh copy of the suite's document (tests/suite_fixture.json)."""

@@ -279,6 +279,8 @@ def test_an_unwritable_output_exits_1(capsys, tmp_path):
         f"mock-affise: cannot write {target} (No such file or directory)\n"
 
 
+@pytest.mark.first
+@pytest.mark.engine_free
 def test_a_network_of_100000_conversions_validates(capsys, tmp_path):
     target = tmp_path / "large.json"
 
@@ -297,6 +299,7 @@ def installed_command() -> list[str]:
     return [str(script)]
 
 
+@pytest.mark.engine_free
 def test_the_installed_command_prints_the_same_document(capsys):
     args = ["generate-fixture", "--affiliates", "15", "--conversions", "150", "--seed", "12",
             "--invoices"]

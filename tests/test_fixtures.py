@@ -25,6 +25,7 @@ from mock_affise.fixtures import (
 )
 from mock_affise.models import Tenant
 from mock_affise.strategies import fixture_documents
+from tests.budget import examples
 
 from .conftest import DEFAULT_ADMIN_KEY, DEFAULT_FIXTURE
 
@@ -169,7 +170,7 @@ def test_missing_keys_get_fresh_ones_that_survive_the_round_trip(build, tmp_path
     assert second == first
 
 
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=examples(15), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(document=fixture_documents())
 def test_any_valid_document_round_trips_through_export(tmp_path, document):
@@ -573,6 +574,7 @@ def test_a_json_document_of_more_than_10000_items_loads_through_the_control_plan
     assert len(client.get("/_mock/export", headers=key).json["conversions"]) == 10_001
 
 
+@pytest.mark.engine_free
 def test_a_200000_conversion_document_is_within_the_size_rule():
     document.check_size(_with_conversions(200_000))
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from mock_affise import create_app
 from mock_affise.strategies import fixture_documents
+from tests.budget import examples
 from tests.conftest import ADMIN_KEY, fresh_database_url
 
 KEY = {"API-Key": ADMIN_KEY}
@@ -101,7 +102,7 @@ def test_snapshots_are_listed_replaced_and_deleted(client):
     assert bad.json["message"] == "name: must be a non-empty string of at most 255 characters"
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=fixture_documents())
 def test_an_export_loads_back_to_an_equal_export(tmp_path_factory, document):
     path = tmp_path_factory.mktemp("doc") / "fixture.json"

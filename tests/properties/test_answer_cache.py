@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_affise import create_app
+from tests.budget import examples
 from tests.conftest import fresh_database_url
 
-LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
 ROLES = ["admin", "manager", "aff2", "aff3"]
 AFFILIATE_MANAGER = "5f2a9e0c1d2b3c4d5e6f7a8c"  # the default fixture's affiliate manager
 INVOICE = st.sampled_from([2921, 2923, 2925, 2926, 2928, 999])
@@ -61,8 +60,9 @@ def _tenant(client) -> dict[str, str]:
             "aff2": keys["affiliates"]["2"], "aff3": keys["affiliates"]["3"]}
 
 
-@settings(max_examples=150 if LONG else 25, deadline=None,
+@settings(max_examples=examples(25, long=150), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@pytest.mark.first
 @given(sequence=calls)
 def test_every_answer_is_the_same_with_and_without_the_answer_cache(tmp_path, sequence):
     # One database, two apps, a tenant each: the same calls on the same data.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from decimal import Decimal
 
@@ -12,9 +11,9 @@ from hypothesis import strategies as st
 
 from mock_affise import create_app
 from mock_affise.strategies import fixture_documents
+from tests.budget import examples
 from tests.conftest import fresh_database_url
 
-LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
 KEY = {"API-Key": "a" * 32}
 ALL = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
 
@@ -72,7 +71,7 @@ def _apply(client, operation: str, argument) -> None:
     assert response.json["status"] == (1 if response.status_code == 200 else 2)
 
 
-@settings(max_examples=200 if LONG else 25, deadline=None,
+@settings(max_examples=examples(25, long=200), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(document=fixture_documents(), steps=operations)
 def test_no_conversion_is_billed_twice_and_revenue_is_conversions_plus_corrections(

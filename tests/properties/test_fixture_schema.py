@@ -16,6 +16,7 @@ from mock_affise.fixtures.schema import (
     PaymentRow,
     keys_of,
 )
+from tests.budget import examples
 
 ROWS = (ConversionRow, CorrectionRow, CurrencyRow, ManagerRow, OfferRow, PaymentRow)
 # Values each field accepts or refuses, from every field's point of view.
@@ -38,7 +39,7 @@ def rows(draw: st.DrawFn) -> tuple[type, dict]:
     return schema, row
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(drawn=rows())
 def test_a_row_read_directly_is_the_row_marshmallow_loads(drawn):
     schema, row = drawn

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from mock_affise.strategies import (
     generate_params,
     invalid_params,
 )
+from tests.budget import examples
 from tests.conftest import ADMIN_KEY
 
 KEY = {"API-Key": ADMIN_KEY}
@@ -44,8 +46,9 @@ class BillingClient:
         return response.status_code, envelope["status"] == 1, envelope.get("message")
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
+@pytest.mark.first
 @given(params=generate_params())
 def test_every_array_encoding_generates_the_same_invoices(make_app, params):
     outcomes = []
@@ -59,7 +62,7 @@ def test_every_array_encoding_generates_the_same_invoices(make_app, params):
     assert all(outcome == outcomes[0] for outcome in outcomes)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(params=bulk_delete_params(), encoding=st.sampled_from(ENCODINGS))
 def test_bulk_delete_answers_one_boolean_per_distinct_id_in_any_encoding(client, params,
@@ -68,7 +71,7 @@ def test_bulk_delete_answers_one_boolean_per_distinct_id_in_any_encoding(client,
     assert (status, ok) == (200, True)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(["generate", "create-for-affiliate", "bulk-delete"]).flatmap(
     lambda op: st.tuples(st.just(op), invalid_params(op))), encoding=st.sampled_from(ENCODINGS))
@@ -81,7 +84,7 @@ def test_invalid_parameters_are_refused_with_a_400_in_the_envelope(client, case,
         assert answered == message
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(params=advertiser_invoice_params(["62164a9a5a8b7e788f752f13", "62164a9a5a8b7e788f752f99"],
                                         [4, 5, 6]))
@@ -101,7 +104,7 @@ def test_a_drawn_advertiser_invoice_is_created_and_reads_back_as_sent(client, pa
                                                               params["end_date"])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(case=invalid_params("advertiser-invoice"), encoding=st.sampled_from(ENCODINGS))
 def test_invalid_advertiser_invoice_parameters_are_refused_naming_the_field(client, case,
@@ -112,7 +115,7 @@ def test_invalid_advertiser_invoice_parameters_are_refused_naming_the_field(clie
     assert (status, ok, answered) == (400, False, message)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(document=fixture_documents())
 def test_every_drawn_fixture_document_validates_and_round_trips_load_export(document):
     validate(document)

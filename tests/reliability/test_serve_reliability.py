@@ -119,6 +119,7 @@ def _invoices_and_billed(url: str, key: str) -> tuple[list[dict], Counter]:
     return payments, Counter(c for p in payments for c in p["cpa_actions"])
 
 
+@pytest.mark.first
 @pytest.mark.skipif(bool(SERVER_URL), reason="kill -9 is about the SQLite file surviving")
 def test_kill_9_during_a_bulk_generation_leaves_no_half_made_invoice(start, tmp_path):
     fixture = _generation_fixture(tmp_path, 40_000 if LONG else 15_000)

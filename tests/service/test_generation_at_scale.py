@@ -56,6 +56,7 @@ def document() -> dict:
     return generate_fixture(affiliates=300, conversions=CONVERSIONS, seed=11)
 
 
+@pytest.mark.first
 def test_generation_over_100000_conversions_bills_each_group_once(network, document):
     # The fixture loader validates row by row; the conversions go in as one bulk insert.
     billing = network({**document, "conversions": []})

@@ -10,10 +10,10 @@ export.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -27,6 +27,7 @@ from hypothesis.stateful import (
 
 from mock_affise import create_app
 from mock_affise.strategies import advertiser_invoice_params, fixture_documents
+from tests.budget import LONG, examples
 from tests.conftest import fresh_database_url
 
 from .model import BillingModel, Refused, referral_share
@@ -35,7 +36,6 @@ KEY = {"API-Key": "a" * 32}
 ALL = {"date_from": "1900-01-01", "date_to": "9000-12-31"}
 GENERATING = {"status": 1, "message": "Payment generates will take a few minutes"}
 RESULT_TRUE = {"status": 1, "result": True}
-LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
 STEPS = Counter()
 
 
@@ -314,13 +314,15 @@ class BillingMachine(RuleBasedStateMachine):
                 assert Decimal(str(answer["balance"]["balance"][code])) == available + hold
 
 
+@pytest.mark.first
 def test_the_billing_api_agrees_with_the_model_of_affises_rules():
     run_state_machine_as_test(BillingMachine, settings=settings(
-        max_examples=300 if LONG else 30, stateful_step_count=40 if LONG else 15,
+        max_examples=examples(30, long=300), stateful_step_count=40 if LONG else 15,
         deadline=None, suppress_health_check=list(HealthCheck)))
     assert sum(STEPS.values()) > 0
 
 
+@pytest.mark.first
 def test_an_export_after_any_sequence_loads_back_to_an_equal_export():
     class ExportMachine(BillingMachine):
         @invariant()
@@ -336,5 +338,5 @@ def test_an_export_after_any_sequence_loads_back_to_an_equal_export():
                 again.extensions["mock_affise"].db.dispose()
 
     run_state_machine_as_test(ExportMachine, settings=settings(
-        max_examples=40 if LONG else 6, stateful_step_count=20 if LONG else 8, deadline=None,
+        max_examples=examples(6, long=40), stateful_step_count=20 if LONG else 8, deadline=None,
         suppress_health_check=list(HealthCheck)))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from mock_affise import create_app
 from mock_affise.models import Affiliate, Manager
+from tests.budget import LONG, examples
 from tests.conftest import fresh_database_url
 
-LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
 # A handful of keys, so documents and restores keep asking for keys someone holds.
 POOL = [f"{n:032x}" for n in range(1, 3)]
 keys = st.one_of(st.sampled_from(POOL), st.none())
@@ -126,10 +126,11 @@ class KeyHolders(RuleBasedStateMachine):
             assert self.http.get("/_mock/keys", headers={"API-Key": key}).json["tenant"] == tenant
 
 
+@pytest.mark.first
 def test_no_key_ever_has_two_holders():
     try:
         run_state_machine_as_test(KeyHolders, settings=settings(
-            max_examples=300 if LONG else 15, stateful_step_count=20 if LONG else 8,
+            max_examples=examples(15, long=300), stateful_step_count=20 if LONG else 8,
             deadline=None, suppress_health_check=[HealthCheck.too_slow]))
     finally:
         if KeyHolders.app is not None:
