@@ -350,6 +350,27 @@ class Database:
             # check is 40 round trips (a table's existence, then its columns, per table).
             _SERVER_SCHEMAS_READY.add(self.url)
 
+    def memory_copy(self) -> sqlite3.Connection:
+        """Return a page-for-page copy of this in-memory database, in a connection of its own."""
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        source = self.engine.raw_connection()
+        try:
+            with self._lock or nullcontext():
+                source.driver_connection.backup(copy)
+        finally:
+            source.close()
+        return copy
+
+    def load_memory_copy(self, copy: sqlite3.Connection) -> None:
+        """Make this in-memory database a page-for-page copy of copy (see memory_copy); the
+        caller keeps copy from being used by another thread meanwhile."""
+        target = self.engine.raw_connection()
+        try:
+            with self._lock or nullcontext():
+                copy.backup(target.driver_connection)
+        finally:
+            target.close()
+
     def serialise_setup(self, connection: Connection | Session) -> None:
         """Make concurrent start-ups take turns (SQLite's BEGIN IMMEDIATE already does)."""
         if not self.is_sqlite:

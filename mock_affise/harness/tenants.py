@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from ..clock import host_now
 from ..config import default_fixture_path
 from ..db import Database
 from ..errors import LimitReached, NotFound
-from ..fixtures import create_tenant, read_document, seed_tenant, validate
+from ..fixtures import create_tenant, document_digest, read_document, seed_tenant, validate
 from ..models import HARNESS_MODELS, Manager, Snapshot, Tenant
 from ..network import Page
 from . import snapshots
@@ -117,15 +120,62 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
 
     Return the seeded tenant's id and keys, or None when an existing tenant was reused.
     """
+    seeding = settings.get("SEED", True)
+    template = _template_key(configured_document(settings)) if seeding and db.is_memory else None
+    if template is not None and _from_template(db, template):
+        with db.transaction(write=True) as session:
+            # The clock is frozen at the document's now; its anchor is this app's start.
+            session.execute(update(Tenant).values(clock_anchor=host_now()))
+            return keys_of(session, session.scalar(select(func.min(Tenant.id))))
     db.create_schema()
-    if not settings.get("SEED", True):
+    if not seeding:
         return None
     loaded = validate(configured_document(settings))
     with db.transaction(write=True) as session:
         db.serialise_setup(session)  # two processes starting at once seed one tenant
         if session.scalar(select(func.count()).select_from(Tenant)):
             return None
-        return new_tenant(session, loaded)
+        made = new_tenant(session, loaded)
+    if template is not None:
+        _keep_template(template, db.memory_copy())
+    return made
+
+
+# Seeded in-memory databases, by their document's digest, copied page for page into the next
+# in-memory database seeded from the same document: a test suite builds an app per test from
+# one or a few documents, and seeding one (validation, about 40 statements) took most of an
+# app's build. Only documents with a `now`: the tenant's clock and every date seeded are then
+# the document's, not the host's at seeding. Keys the document leaves out are drawn once per
+# document and process (each in-memory database is a network of its own).
+_TEMPLATES: OrderedDict[str, sqlite3.Connection] = OrderedDict()
+_TEMPLATES_LOCK = threading.Lock()
+_TEMPLATES_KEPT = 8
+
+
+def _template_key(document: Any) -> str | None:
+    if not isinstance(document, Mapping) or not document.get("now"):
+        return None
+    return document_digest(document)
+
+
+def _from_template(db: Database, key: str) -> bool:
+    with _TEMPLATES_LOCK:
+        template = _TEMPLATES.get(key)
+        if template is None:
+            return False
+        _TEMPLATES.move_to_end(key)
+        db.load_memory_copy(template)  # under the lock: one reader of the template at a time
+    return True
+
+
+def _keep_template(key: str, copy: sqlite3.Connection) -> None:
+    with _TEMPLATES_LOCK:
+        old = _TEMPLATES.pop(key, None)
+        _TEMPLATES[key] = copy
+        while len(_TEMPLATES) > _TEMPLATES_KEPT:
+            _TEMPLATES.popitem(last=False)[1].close()
+    if old is not None:
+        old.close()
 
 
 def first_tenant_keys(db: Database) -> dict[str, Any] | None:

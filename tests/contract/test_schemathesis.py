@@ -39,7 +39,7 @@ from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, SUITE_FIXTURE, fresh_datab
 
 pytestmark = pytest.mark.first
 LONG = os.environ.get("MOCK_AFFISE_FUZZ") == "long"
-MAX_EXAMPLES = 500 if LONG else 25
+MAX_EXAMPLES = 500 if LONG else 15
 SCENARIOS = 200 if LONG else 15
 SCENARIO_STEPS = 20 if LONG else 8
 # The bounded run (make test, CI) draws the same cases every time; the long run explores.

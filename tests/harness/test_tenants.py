@@ -99,3 +99,30 @@ def test_control_calls_must_name_their_tenant(client):
     assert client.get("/_mock/tenants/1/clock").json["now"] == "2024-06-15 12:00:00"
     assert client.get("/_mock/clock", headers={"API-Key": "aff3" * 8}).status_code == 200
     assert client.get("/_mock/tenants/99/clock").status_code == 404
+
+
+def _network(app):
+    client = app.test_client()
+    return (client.get("/_mock/export", headers={"API-Key": ADMIN_KEY}).json,
+            client.get("/_mock/keys", headers={"API-Key": ADMIN_KEY}).json,
+            client.get("/_mock/clock", headers={"API-Key": ADMIN_KEY}).json)
+
+
+def test_apps_seeded_from_one_document_start_as_the_same_network_and_change_apart(make_app):
+    first = make_app()
+    pristine = _network(first)
+    generated = first.test_client().post("/3.1/payments/generate", data={"date": "2024-06-15"},
+                                         headers={"API-Key": ADMIN_KEY})
+    assert generated.status_code == 200
+
+    second = make_app()  # built after the first changed: still the document's network
+    assert _network(second) == pristine
+    assert _network(first) != pristine
+    listed = _payments(second.test_client(), ADMIN_KEY)["payments"]
+    assert [p["id"] for p in listed] == [2925, 2924, 2923, 2922, 2921]
+    # and a reset puts the copy back to the document's seed, as it does a seeded app
+    second.test_client().post("/3.1/payments/generate", data={"date": "2024-06-15"},
+                              headers={"API-Key": ADMIN_KEY})
+    assert second.test_client().post("/_mock/reset",
+                                     headers={"API-Key": ADMIN_KEY}).status_code == 200
+    assert _network(second) == pristine

@@ -10,7 +10,7 @@ import pytest
 
 from mock_affise.config import default_fixture_path
 from mock_affise.fixtures import FixtureError, validate
-from mock_affise.fixtures.schema import INHERIT, _digest
+from mock_affise.fixtures.schema import INHERIT, document_digest
 
 
 @pytest.fixture
@@ -52,6 +52,6 @@ def test_a_document_too_big_to_keep_still_loads_each_time(document):
     free = next(c for c in document["conversions"] if c["id"] not in billed)
     document["conversions"] += [
         {**free, "id": f"{number:024x}"} for number in range(10**9, 10**9 + 5_000)]
-    assert _digest(document) is None  # not kept in memory
+    assert document_digest(document) is None  # not kept in memory
     for _ in range(2):
         assert len(validate(document)["conversions"]) == len(document["conversions"])
