@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from tests.conftest import ADMIN_KEY
+import pytest
+
+from tests.conftest import ADMIN_KEY, SERVER_URL
 
 ALL = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
 
@@ -108,6 +110,7 @@ def _network(app):
             client.get("/_mock/clock", headers={"API-Key": ADMIN_KEY}).json)
 
 
+@pytest.mark.skipif(bool(SERVER_URL), reason="a test's apps share the one server database")
 def test_apps_seeded_from_one_document_start_as_the_same_network_and_change_apart(make_app):
     first = make_app()
     pristine = _network(first)
