@@ -70,15 +70,19 @@ SERVER_RERUN := tests/api tests/harness tests/service tests/properties tests/sta
                 tests/test_concurrency.py tests/test_cli_export_generate.py
 # The reruns (MOCK_AFFISE_TEST_RERUN=1) skip the tests marked engine_free and draw a third of the
 # property tests' examples (tests/budget.py): they look for what an engine does differently.
+# Python keeps its compiled modules (and pytest its rewritten tests) in __pycache__ even where
+# the environment says not to (PYTHONDONTWRITEBYTECODE, set in some images): otherwise every
+# xdist worker of every pass compiles the package and the tests again (5 s of CPU each).
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 2
 test: install-test
-	env -u MOCK_AFFISE_TEST_DATABASE_URL $(BIN)/python -m pytest -q -n 2
+	env -u MOCK_AFFISE_TEST_DATABASE_URL $(PYTEST)
 	@echo "== the file-machinery tests again, each app on an SQLite file (as serve runs)"
 	env -u MOCK_AFFISE_TEST_DATABASE_URL MOCK_AFFISE_TEST_SQLITE=file MOCK_AFFISE_TEST_RERUN=1 \
-	  $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider \
-	  -m "not serve and not browser and not engine_free" $(FILE_RERUN)
+	  $(PYTEST) -p no:cacheprovider -m "not serve and not browser and not engine_free" \
+	  $(FILE_RERUN)
 	@if [ -n "$${MOCK_AFFISE_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== the database tests again, on $${MOCK_AFFISE_TEST_DATABASE_URL%%@*}@..."; \
-	  MOCK_AFFISE_TEST_RERUN=1 $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider \
+	  MOCK_AFFISE_TEST_RERUN=1 $(PYTEST) -p no:cacheprovider \
 	    -m "(not serve or postgres) and not browser and not engine_free" $(SERVER_RERUN); \
 	fi
 
