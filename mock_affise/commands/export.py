@@ -47,7 +47,8 @@ def export_database(url: str, tenant_id: int | None = None) -> dict[str, Any]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..db import Database, is_memory_url
+    from ..db import Database
+    from ..engines import is_memory_url
     from ..fixtures import export_tenant
     from ..models import Tenant
 

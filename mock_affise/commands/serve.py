@@ -22,7 +22,7 @@ SIDE_FILE_PATTERNS = ("-wal", "-shm", "-mock-*")
 
 def serve_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """Prepare the database once, print where the mock listens and its admin key, serve."""
-    from ..db import is_memory_url
+    from ..engines import is_memory_url
 
     flags = {name: getattr(args, flag.lstrip("-")) for name, flag in FLAGS.items()}
     try:

@@ -13,7 +13,8 @@ import orjson
 from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session
 
-from ..db import Database, dump_json
+from ..db import Database
+from ..engines import dump_json
 from ..models import JournalBody, JournalEntry, Tenant
 from .deferred import DeferredWriter
 
