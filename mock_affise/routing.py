@@ -94,7 +94,8 @@ class RecordingMap(Map):
                 compiled = _COMPILED[key] = SharedMap(
                     strict_slashes=self.strict_slashes, merge_slashes=self.merge_slashes,
                     converters=self.converters, host_matching=self.host_matching,
-                    default_subdomain=self.default_subdomain)
+                    default_subdomain=self.default_subdomain,
+                    redirect_defaults=self.redirect_defaults)
                 for rule in self._rules:
                     Map.add(compiled, rule)
                 compiled.update()
@@ -119,7 +120,22 @@ class SharedMap(Map):
 
     shared = False
 
+    @property
+    def merge_slashes(self) -> bool:
+        return self._matcher.merge_slashes
+
+    @merge_slashes.setter
+    def merge_slashes(self, value: bool) -> None:
+        # werkzeug keeps this setting on the matcher, which a shared map shares.
+        self._own_rules()
+        self._matcher.merge_slashes = value
+
     def add(self, rulefactory: Any) -> None:
+        self._own_rules()
+        Map.add(self, rulefactory)
+
+    def _own_rules(self) -> None:
+        """Give this map compiled rules of its own, if it shares them."""
         if self.shared:
             rules = self._rules
             self._matcher = StateMachineMatcher(self.merge_slashes)
@@ -131,7 +147,6 @@ class SharedMap(Map):
                 copied.provide_automatic_options = getattr(  # type: ignore[attr-defined]
                     rule, "provide_automatic_options", False)
                 Map.add(self, copied)
-        Map.add(self, rulefactory)
 
 
 _COMPILED: dict[Hashable, SharedMap] = {}

@@ -16,7 +16,7 @@ FLAGS = {"HOST": "--host", "PORT": "--port", "WORKERS": "--workers",
          "DATABASE_URL": "--database", "FIXTURES": "--fixtures"}
 LISTENING = ("HOST", "PORT", "WORKERS")
 # Beside an SQLite file the mock keeps its write-ahead log and shared memory (SQLite's) and its
-# own cross-process files (db.py, harness/journal.py): all are named after the database file.
+# own cross-process files (filelocks.py, harness/deferred.py): all are named after the database file.
 SIDE_FILE_PATTERNS = ("-wal", "-shm", "-mock-*")
 
 

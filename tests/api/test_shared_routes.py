@@ -26,3 +26,12 @@ def test_a_route_added_to_one_app_is_served_by_it_alone(make_app):
         assert answer.status_code == 200
         assert answer.get_json()["payment"]["id"] == 2921
     assert make_app().test_client().get("/3.0/admin/extra").status_code == 404
+
+
+def test_a_routing_setting_changed_on_one_app_stays_with_it(make_app):
+    first, second = make_app(), make_app()
+    first.url_map.merge_slashes = True
+
+    assert first.url_map.merge_slashes is True
+    assert second.url_map.merge_slashes is False
+    assert make_app().url_map.merge_slashes is False
