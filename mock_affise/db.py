@@ -18,7 +18,6 @@ from .engines import (
     SERVER_SCHEMAS_READY,
     WRITE_OPTION,
     check_columns,
-    copy_empty_schema,
     is_memory_url,
     keep_memory_engine,
     release_server_engine,
@@ -26,6 +25,7 @@ from .engines import (
     spare_memory_engine,
     sqlite_engine,
     sqlite_file,
+    with_empty_schema,
 )
 from .errors import InsufficientStorage
 from .filelocks import ChangeCounter, WriteGate
@@ -96,12 +96,7 @@ class Database:
         if self.is_memory:
             # A new in-memory database is empty: it gets a page-for-page copy of one made once
             # per process (compiling and running the DDL took 45 ms of an app's 115 ms of CPU).
-            target = self.engine.raw_connection()
-            try:
-                with self._lock or nullcontext():
-                    copy_empty_schema(target.driver_connection)
-            finally:
-                target.close()
+            with_empty_schema(self.load_memory_copy)
             return
         if self.url in SERVER_SCHEMAS_READY:
             return

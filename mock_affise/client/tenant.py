@@ -6,14 +6,24 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .http import Document, api_session, resolve_document
 
 if TYPE_CHECKING:
     import requests
 
-    from .server import MockAffise
+
+class TenantHost(Protocol):
+    """What a tenant asks of the server holding it (MockAffise is one)."""
+
+    url: str
+
+    def control(self, method: str, path: str, *, json_body: Any = None,
+                document: Document | None = None, params: Mapping[str, Any] | None = None,
+                ) -> dict[str, Any]: ...
+
+    def delete_tenant(self, tenant_id: int) -> None: ...
 
 
 class AffiseTenant:
@@ -23,7 +33,7 @@ class AffiseTenant:
     with the server's message. As a context manager, the tenant is dropped at the end.
     """
 
-    def __init__(self, server: MockAffise, made: Mapping[str, Any],
+    def __init__(self, server: TenantHost, made: Mapping[str, Any],
                  base_dir: Path | None = None) -> None:
         self.server = server
         self.url = server.url
