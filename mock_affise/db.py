@@ -198,9 +198,7 @@ class Database:
 
     def native(self, sql: str) -> str:
         """Return sql, written with :name parameters, in the driver's own parameter style."""
-        if self.is_sqlite:
-            return sql  # sqlite3 takes :name as it is
-        return _NAMED.sub(r"%(\1)s", sql)
+        return native_sql(sql, self.engine.dialect.name)
 
     def on_dispose(self, closer: Callable[[], None]) -> None:
         """Have dispose() call closer first (for what holds files beside the database)."""
@@ -228,6 +226,13 @@ class Database:
             if held is not None:
                 held.close()
         self.engine.dispose()
+
+
+def native_sql(sql: str, dialect: str) -> str:
+    """Return sql, written with :name parameters, in dialect's driver's parameter style."""
+    if dialect == "sqlite":
+        return sql  # sqlite3 takes :name as it is
+    return _NAMED.sub(r"%(\1)s", sql)
 
 
 def driver_connection(session: Session) -> Any:

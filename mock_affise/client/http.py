@@ -113,17 +113,19 @@ def document_body(document: Document | None) -> tuple[bytes, str] | None:
     return path.read_bytes(), "application/yaml" if yaml else "application/json"
 
 
-def control_answer(response: requests.Response, method: str, path: str) -> dict[str, Any]:
+def control_answer(status: int, content: bytes, method: str, path: str) -> dict[str, Any]:
+    """Return a control call's answer (status, body), or raise MockAffiseControlError."""
     __tracebackhide__ = True
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError:
         body = None
     failed = isinstance(body, dict) and body.get("status") == 2
-    if response.ok and isinstance(body, dict) and not failed:
+    if status < 400 and isinstance(body, dict) and not failed:
         return body
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         message = body["message"]
     else:
-        message = f"not a mock-affise answer: {response.text[:200]!r}"
-    raise MockAffiseControlError(method, path, response.status_code, message, body)
+        text = content.decode("utf-8", "replace")
+        message = f"not a mock-affise answer: {text[:200]!r}"
+    raise MockAffiseControlError(method, path, status, message, body)

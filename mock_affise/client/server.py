@@ -72,12 +72,32 @@ class MockAffise:
         if body is not None:
             kwargs["data"] = body[0]
             kwargs["headers"] = {"Content-Type": body[1]}
+        if self.app is not None:
+            return self._control_in_process(method, path, kwargs)
         try:
             response = self.http.request(method, path, **kwargs)
         except requests.RequestException as exc:
             reason = f"cannot reach mock-affise at {self.url} ({exc})"
             raise MockAffiseControlError(method, self.url + path, None, reason) from None
-        return control_answer(response, method, path)
+        return control_answer(response.status_code, response.content, method, path)
+
+    def _control_in_process(self, method: str, path: str, kwargs: dict[str, Any]
+                            ) -> dict[str, Any]:
+        """Send a control call straight to the app in this process: the same WSGI app, no socket.
+
+        The plugin's server lives in the test process; its tenants are made and dropped per
+        test, and a round trip through a socket cost more than making one.
+        """
+        __tracebackhide__ = True
+        from werkzeug.test import Client
+
+        headers = dict(kwargs.get("headers") or {})
+        if self.control_token:
+            headers[TOKEN_HEADER] = self.control_token
+        response = Client(self.app, use_cookies=False).open(
+            path, method=method, query_string=kwargs["params"], data=kwargs.get("data"),
+            headers=headers)
+        return control_answer(response.status_code, response.get_data(), method, path)
 
     def health(self) -> dict[str, Any]:
         """Return /_mock/health's answer: {"status": 1, "ready": True} when serving."""

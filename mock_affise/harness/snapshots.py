@@ -5,28 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, literal, select, union
+from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
 from ..errors import KeysTaken, NotFound
 from ..models import SNAPSHOT_TABLES, Affiliate, Manager, Snapshot, Tenant
 from ..network.keys import taken_keys
+from . import copies
 
 SEED = "__seed__"  # the hidden snapshot reset returns to
-_COUNTERS = ("next_payment_id", "next_correction_id", "next_affiliate_id", "next_binding_id")
+COUNTERS = ("next_payment_id", "next_correction_id", "next_affiliate_id", "next_binding_id")
 
 
 def _tenant_state(tenant: Tenant) -> dict[str, Any]:
-    state = {name: getattr(tenant, name) for name in _COUNTERS}
+    state = {name: getattr(tenant, name) for name in COUNTERS}
     state.update(now=format_timestamp(tenant_now(tenant)), frozen=tenant.clock_frozen,
                  settings=dict(tenant.settings or {}))
     return state
 
 
-def _drop_rows(session: Session, snapshot_ids: list[int]) -> None:
-    for shadow in SNAPSHOT_TABLES.values():
-        session.execute(delete(shadow).where(shadow.c.snapshot_id.in_(snapshot_ids)))
+def _drop_rows(session: Session, snapshot_id: int) -> None:
+    copies.run(session, copies.of(session).drop_snapshot, {"snapshot": snapshot_id})
 
 
 def save_snapshot(session: Session, tenant: Tenant, name: str, now: datetime) -> Snapshot:
@@ -34,27 +34,20 @@ def save_snapshot(session: Session, tenant: Tenant, name: str, now: datetime) ->
     old = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant.id,
                                                 Snapshot.name == name))
     if old is not None:
-        _drop_rows(session, [old.id])
+        _drop_rows(session, old.id)
         session.delete(old)
         session.flush()
     snapshot = Snapshot(tenant_id=tenant.id, name=name, created_at=now,
                         state=_tenant_state(tenant))
     session.add(snapshot)
     session.flush()
-    for model, shadow in SNAPSHOT_TABLES.items():
-        source = model.__table__
-        names = [c.name for c in source.columns]
-        session.execute(insert(shadow).from_select(
-            ["snapshot_id", *names],
-            select(literal(snapshot.id), *[source.c[n] for n in names])
-            .where(source.c.tenant_id == tenant.id)))
+    copies.run(session, copies.of(session).save, {"snapshot": snapshot.id, "tenant": tenant.id})
     return snapshot
 
 
 def clear_data(session: Session, tenant_id: int) -> None:
     """Delete the tenant's network data (not its snapshots, journal or faults)."""
-    for model in SNAPSHOT_TABLES:
-        session.execute(delete(model).where(model.tenant_id == tenant_id))
+    copies.run(session, copies.of(session).clear, {"tenant": tenant_id})
 
 
 def restore_snapshot(session: Session, tenant: Tenant, name: str) -> None:
@@ -71,15 +64,11 @@ def restore_snapshot(session: Session, tenant: Tenant, name: str) -> None:
     taken = taken_keys(session, _snapshot_keys(session, snapshot.id), other_than=tenant.id)
     if taken:
         raise KeysTaken(sorted(taken))
-    clear_data(session, tenant.id)
-    for model, shadow in SNAPSHOT_TABLES.items():
-        source = model.__table__
-        names = [c.name for c in source.columns]
-        session.execute(insert(source).from_select(
-            names, select(*[shadow.c[n] for n in names])
-            .where(shadow.c.snapshot_id == snapshot.id)))
+    statements = copies.of(session)
+    copies.run(session, statements.clear + statements.restore,
+               {"tenant": tenant.id, "snapshot": snapshot.id})
     state = snapshot.state
-    for counter in _COUNTERS:
+    for counter in COUNTERS:
         setattr(tenant, counter, state[counter])
     tenant.clock_frozen = state["frozen"]
     tenant.clock_base = parse_timestamp(state["now"])
@@ -110,13 +99,5 @@ def delete_snapshot(session: Session, tenant_id: int, name: str) -> None:
                                                      Snapshot.name == name))
     if snapshot is None or name == SEED:
         raise NotFound(f"Snapshot '{name}' not found")
-    _drop_rows(session, [snapshot.id])
+    _drop_rows(session, snapshot.id)
     session.delete(snapshot)
-
-
-def drop_all(session: Session, tenant_id: int) -> None:
-    """Delete every snapshot of a tenant, the seed included."""
-    ids = list(session.scalars(select(Snapshot.id).where(Snapshot.tenant_id == tenant_id)))
-    if ids:
-        _drop_rows(session, ids)
-        session.execute(delete(Snapshot).where(Snapshot.id.in_(ids)))

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import host_now
@@ -18,9 +18,9 @@ from ..config import default_fixture_path
 from ..db import Database
 from ..errors import LimitReached, NotFound
 from ..fixtures import create_tenant, document_digest, read_document, seed_tenant, validate
-from ..models import HARNESS_MODELS, Manager, Snapshot, Tenant
+from ..models import Manager, Snapshot, Tenant
 from ..network import Page
-from . import snapshots
+from . import copies, snapshots, templates
 from .config import seeded_settings
 
 
@@ -49,25 +49,37 @@ _READ: dict[str, tuple[tuple[str, int, int], dict[str, Any]]] = {}
 _READ_LOCK = threading.Lock()
 
 
-def new_tenant(session: Session, loaded: dict[str, Any],
-               limit: int | None = None) -> dict[str, Any]:
+def new_tenant(session: Session, loaded: dict[str, Any], limit: int | None = None,
+               template: str | None = None) -> dict[str, Any]:
     """Make a tenant from a validated fixture document (fixtures.validate's answer, made before
     the write transaction) and keep its seed for reset; return id and keys.
 
+    template: the document's template key (templates.template_key), kept from this seed.
     Refused once the server holds limit tenants (MAX_TENANTS).
     """
     if limit is not None and session.scalar(select(func.count()).select_from(Tenant)) >= limit:
         raise LimitReached("tenants", limit, "MAX_TENANTS")
+    named = {"managers": {m["id"]: m["api_key"] for m in loaded["managers"]},
+             "affiliates": {a["id"]: a["api_key"] for a in loaded["affiliates"]}}
     made = create_tenant(session, loaded)
     tenant = session.get(Tenant, made["tenant"])
     snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
+    if template is not None:
+        templates.keep_template(session, template, tenant, named)
     return made
+
+
+def tenant_from_template(session: Session, template: str,
+                         limit: int | None = None) -> dict[str, Any] | None:
+    """Make a tenant as a copy of template (see templates); return id and keys, or None when
+    the template is not kept yet."""
+    tenant_id = templates.copy_template(session, template, limit)
+    return None if tenant_id is None else keys_of(session, tenant_id)
 
 
 def clear_harness(session: Session, tenant_id: int) -> None:
     """Forget the tenant's journal, fault rules and generation reports."""
-    for model in HARNESS_MODELS:
-        session.execute(delete(model).where(model.tenant_id == tenant_id))
+    copies.run(session, copies.of(session).clear_harness, {"tenant": tenant_id})
 
 
 def delete_tenant(session: Session, tenant_id: int) -> None:
@@ -75,9 +87,7 @@ def delete_tenant(session: Session, tenant_id: int) -> None:
     tenant = session.get(Tenant, tenant_id)
     if tenant is None:
         raise NotFound()
-    snapshots.clear_data(session, tenant_id)
-    snapshots.drop_all(session, tenant_id)
-    clear_harness(session, tenant_id)
+    copies.run(session, copies.of(session).drop_tenant, {"tenant": tenant_id})
     session.delete(tenant)
 
 
@@ -130,12 +140,13 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
     db.create_schema()
     if not seeding:
         return None
-    loaded = validate(configured_document(settings))
+    document = configured_document(settings)
+    loaded = validate(document)
     with db.transaction(write=True) as session:
         db.serialise_setup(session)  # two processes starting at once seed one tenant
         if session.scalar(select(func.count()).select_from(Tenant)):
             return None
-        made = new_tenant(session, loaded)
+        made = new_tenant(session, loaded, template=templates.template_key(document))
     if template is not None:
         _keep_template(template, db.memory_copy())
     return made

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -39,6 +40,18 @@ def taken_keys(session: Session, keys: Iterable[str], other_than: int | None = N
             query = query.where(holder.tenant_id != other_than)
         taken.update(session.scalars(query))
     return taken
+
+
+def assign_keys(session: Session, holders: Iterable[dict[str, Any]]) -> None:
+    """Keep each holder's api_key while no one holds it; give a missing or taken one a fresh key.
+
+    The rule for keys a document names: a new tenant, a reset to a document, a template's copy.
+    """
+    holders = list(holders)
+    taken = taken_keys(session, [h["api_key"] for h in holders if h["api_key"]])
+    for holder in holders:
+        if not holder["api_key"] or holder["api_key"] in taken:
+            holder["api_key"] = fresh_key()
 
 
 def unused_key(session: Session) -> str:

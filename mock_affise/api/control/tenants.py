@@ -7,7 +7,7 @@ from flask import request
 from ...db import lock_tenant
 from ...errors import NotFound
 from ...fixtures import FixtureError, validate
-from ...harness import tenants
+from ...harness import templates, tenants
 from ..endpoint import database
 from ..wire import json_response
 from .base import blueprint, control, fixture_body, fixture_error, pagination, route, settings
@@ -17,12 +17,19 @@ from .schemas import PageQuery, parse
 def make_tenant(document) -> dict:
     """Make a tenant from document (the configured one when empty); return the answer."""
     document = document or tenants.configured_document(settings())
+    limit = settings()["MAX_TENANTS"]
+    template = templates.template_key(document)
+    if template is not None:
+        with database().transaction(write=True) as session:
+            made = tenants.tenant_from_template(session, template, limit)
+        if made is not None:
+            return {"status": 1, **made}
     try:
         loaded = validate(document)  # before the write lock: a big document takes seconds
     except FixtureError as exc:
         raise fixture_error(exc) from exc
     with database().transaction(write=True) as session:
-        made = tenants.new_tenant(session, loaded, settings()["MAX_TENANTS"])
+        made = tenants.new_tenant(session, loaded, limit, template)
     return {"status": 1, **made}
 
 

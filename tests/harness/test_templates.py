@@ -1,0 +1,143 @@
+"""Tenant templates: a tenant made from a document seen before is a copy of its first seed."""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import func, select
+
+from mock_affise.harness import templates
+from mock_affise.models import SNAPSHOT_TABLES, TENANT_TABLES, Snapshot
+from tests.conftest import ADMIN_KEY
+
+ALL = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
+OWN_KEY = "ownadminkey-00000000000000000000"
+
+
+def _export(client, key):
+    exported = client.get("/_mock/export", headers={"API-Key": key})
+    assert exported.status_code == 200, exported.json
+    return exported.json
+
+
+def _without_keys(exported):
+    stripped = copy.deepcopy(exported)
+    for section in ("managers", "affiliates"):
+        for holder in stripped[section]:
+            holder.pop("api_key")
+    return stripped
+
+
+def _templates_kept(app):
+    with app.extensions["mock_affise"].db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Snapshot).where(
+            Snapshot.tenant_id == templates.OWNER))
+
+
+def test_a_copied_tenant_is_the_network_its_document_seeds_with_keys_of_its_own(app, client):
+    # tenant 1 was seeded from the suite's document, which then became a template
+    assert _templates_kept(app) == 1
+    seeded = client.get("/_mock/keys", headers={"API-Key": ADMIN_KEY}).json
+    copied = client.post("/_mock/tenants").json
+    assert _templates_kept(app) == 1
+    first, second = _export(client, ADMIN_KEY), _export(client, copied["api_keys"]["admin"])
+    assert _without_keys(first) == _without_keys(second)
+    keys = [seeded["api_keys"], copied["api_keys"]]
+    assert keys[0]["affiliates"].keys() == keys[1]["affiliates"].keys() == {"2", "3", "4", "5",
+                                                                            "6"}
+    every_key = [k["admin"] for k in keys] + [v for k in keys for v in k["affiliates"].values()]
+    assert len(set(every_key)) == len(every_key)  # no key names two holders
+    assert all(len(key) == 32 and int(key, 16) >= 0 for key in every_key)
+    # each affiliate key reaches its holder in its own tenant
+    balances = [client.get("/3.0/balance", headers={"API-Key": k["affiliates"]["2"]})
+                for k in keys]
+    assert [b.status_code for b in balances] == [200, 200]
+    assert balances[0].json == balances[1].json and balances[0].json["balance"]["balance"]
+
+
+def test_a_copy_keeps_each_key_its_document_names_while_no_one_holds_it(client):
+    document = json_document(now="2024-01-10 09:00:00", key=OWN_KEY)
+    first = client.post("/_mock/tenants", json=document).json
+    assert first["api_keys"]["admin"] == OWN_KEY
+    second = client.post("/_mock/tenants", json=document).json  # the key is first's
+    assert second["api_keys"]["admin"] != OWN_KEY
+    assert client.delete(f"/_mock/tenants/{first['tenant']}").status_code == 200
+    third = client.post("/_mock/tenants", json=document).json  # free again
+    assert third["api_keys"]["admin"] == OWN_KEY
+    clock = client.get("/_mock/clock", headers={"API-Key": OWN_KEY}).json
+    assert clock["now"] == "2024-01-10 09:00:00" and clock["frozen"] is True
+
+
+def test_a_copy_resets_to_its_own_seed_keys_included(client):
+    client.post("/_mock/tenants")
+    copied = client.post("/_mock/tenants").json
+    key = copied["api_keys"]["admin"]
+    pristine = _export(client, key)
+    generated = client.post("/3.1/payments/generate", headers={"API-Key": key},
+                            data={"date": "2024-06-15"})
+    assert generated.status_code == 200
+    assert _export(client, key) != pristine
+    reset = client.post("/_mock/reset", headers={"API-Key": key}).json
+    assert reset["api_keys"] == copied["api_keys"]
+    assert _export(client, key) == pristine
+
+
+def test_a_document_without_a_now_has_no_template(app, client):
+    kept = _templates_kept(app)
+    document = json_document(now=None, key=None)
+    made = [client.post("/_mock/tenants", json=document).json for _ in range(2)]
+    assert all(m["status"] == 1 for m in made)
+    assert _templates_kept(app) == kept
+
+
+def test_a_database_keeps_a_bounded_number_of_templates(app, client, monkeypatch):
+    monkeypatch.setattr(templates, "KEPT", 3)
+    for day in range(1, 6):
+        made = client.post("/_mock/tenants",
+                           json=json_document(now=f"2024-01-0{day} 09:00:00", key=None)).json
+        assert made["status"] == 1
+    assert _templates_kept(app) == 3
+    # the newest is still a template: another tenant from it is a copy, with a clock of its own
+    again = client.post("/_mock/tenants",
+                        json=json_document(now="2024-01-05 09:00:00", key=None)).json
+    clock = client.get("/_mock/clock", headers={"API-Key": again["api_keys"]["admin"]}).json
+    assert clock["now"] == "2024-01-05 09:00:00"
+    assert _templates_kept(app) == 3
+
+
+def test_a_dropped_tenant_leaves_no_row_behind(app, client):
+    client.post("/_mock/tenants")
+    copied = client.post("/_mock/tenants").json
+    key = copied["api_keys"]["admin"]
+    client.post("/_mock/snapshots", json={"name": "before"}, headers={"API-Key": key})
+    client.post("/3.1/payments/generate", headers={"API-Key": key}, data={"date": "2024-06-15"})
+    client.post("/_mock/faults", json={"path": "/3.1/payments", "action": {"status": 500}},
+                headers={"API-Key": key})
+    assert client.delete(f"/_mock/tenants/{copied['tenant']}").status_code == 200
+    db = app.extensions["mock_affise"].db
+    with db.transaction() as session:
+        snapshot_ids = select(Snapshot.id).where(Snapshot.tenant_id == copied["tenant"])
+        assert session.scalar(select(func.count()).select_from(snapshot_ids.subquery())) == 0
+        for model in TENANT_TABLES:
+            held = select(func.count()).select_from(model).where(
+                model.tenant_id == copied["tenant"])
+            assert session.scalar(held) == 0, model.__tablename__
+        for shadow in SNAPSHOT_TABLES.values():  # no snapshot row is left without its snapshot
+            orphans = select(func.count()).select_from(shadow).where(
+                ~shadow.c.snapshot_id.in_(select(Snapshot.id)))
+            assert session.scalar(orphans) == 0, shadow.name
+    assert client.get("/3.1/payments", headers={"API-Key": ADMIN_KEY},
+                      query_string=ALL).json["status"] == 1
+
+
+def json_document(now: str | None, key: str | None) -> dict:
+    """A small document: an admin (with key, when given), one currency, one affiliate."""
+    admin = {"id": "5f2a9e0c1d2b3c4d5e6f7a01", "role": "admin"}
+    if key:
+        admin["api_key"] = key
+    document = {"managers": [admin],
+                "currencies": [{"id": 1, "code": "USD", "rate": "1", "default": True}],
+                "affiliates": [{"id": 2, "email": "a@example.com"}]}
+    if now:
+        document["now"] = now
+    return document
