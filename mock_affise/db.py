@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -246,9 +246,9 @@ def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
     Taking the lock is what every change to a tenant does first, so it also bumps the tenant's
     data version: a read answer cached at the old version is never served again.
     """
-    session.execute(update(Tenant).where(Tenant.id == tenant_id)
-                    .values(data_version=Tenant.data_version + 1)
-                    .execution_options(synchronize_session=False))
-    return session.execute(
-        select(Tenant).where(Tenant.id == tenant_id).with_for_update()
-    ).scalar_one_or_none()
+    # One statement: the UPDATE takes the row's lock (PostgreSQL) and RETURNING loads the row.
+    return session.scalars(
+        update(Tenant).where(Tenant.id == tenant_id)
+        .values(data_version=Tenant.data_version + 1).returning(Tenant)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()

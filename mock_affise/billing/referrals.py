@@ -7,13 +7,14 @@ currency, or makes an invoice of referral money alone.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -31,20 +32,50 @@ class Owed:
     invoices: int
 
 
-def _scoped(tenant_id: int, before: datetime | None, affiliate_ids: Collection[int] | None,
-            exclude_affiliate_ids: Collection[int],
-            currencies: Collection[str]) -> list[ColumnElement[bool]]:
-    """Owed referral invoices within a generation's affiliate and currency scope."""
+def _scoped(tenant_id: Any, before: Any, affiliate_ids: Any, exclude_affiliate_ids: Any,
+            currencies: Any) -> list[ColumnElement[bool]]:
+    """Owed referral invoices within a generation's affiliate and currency scope (each of
+    before, affiliate_ids, exclude_affiliate_ids and currencies: None for no bound)."""
     conditions = owed_referral(tenant_id, before)
     if affiliate_ids is not None:
         conditions.append(Affiliate.ref.in_(affiliate_ids))
-    if exclude_affiliate_ids:
+    if exclude_affiliate_ids is not None:
         conditions.append(Affiliate.ref.not_in(exclude_affiliate_ids))
-    if currencies:
+    if currencies is not None:
         conditions.append(Payment.currency_id.in_(
             select(Currency.id).where(Currency.tenant_id == tenant_id,
                                       Currency.code.in_(currencies))))
     return conditions
+
+
+@functools.cache
+def _owed_statement(before: bool, some: bool, excluded: bool, currencies: bool) -> Select:
+    """The owed-money query for one shape of scope, built once: its values are parameters
+    (:tenant_id, :before, :ids, :excluded, :currencies). Building it per call cost more than
+    running it."""
+    def listed(name: str) -> Any:
+        return bindparam(name, expanding=True)
+
+    tenant_id = bindparam("tenant_id")
+    conditions = _scoped(tenant_id, bindparam("before") if before else None,
+                         listed("ids") if some else None,
+                         listed("excluded") if excluded else None,
+                         listed("currencies") if currencies else None)
+    owed_ids = select(Payment.id).where(*conditions)
+    revenue = own_revenue(tenant_id, owed_ids)
+    main = aliased(Affiliate)
+    return (select(Affiliate.ref, Currency.code, func.sum(func.coalesce(revenue.c.revenue, 0)),
+                   func.count(), main.ref_percent)
+            .select_from(Payment)
+            .join(Affiliate, and_(Affiliate.tenant_id == Payment.tenant_id,
+                                  Affiliate.id == Payment.pid))
+            .join(Currency, and_(Currency.tenant_id == Payment.tenant_id,
+                                 Currency.id == Payment.currency_id))
+            # a ref naming no affiliate: nobody to pay
+            .join(main, and_(main.tenant_id == Payment.tenant_id, main.id == Affiliate.ref))
+            .outerjoin(revenue, revenue.c.id == Payment.id)
+            .where(*conditions)
+            .group_by(Affiliate.ref, Currency.code, main.ref_percent))
 
 
 def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str, Any] | None,
@@ -56,29 +87,14 @@ def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str,
     `before` bounds the Completed time (a generation's period end; None: any time).
     A main affiliate whose percent is 0 is owed nothing (its referral invoices stay owed).
     """
-    conditions = _scoped(tenant_id, before, affiliate_ids, exclude_affiliate_ids, currencies)
-    owed_ids = select(Payment.id).where(*conditions)
-    revenue = own_revenue(tenant_id, owed_ids)
-    rows = session.execute(
-        select(Affiliate.ref, Currency.code, func.sum(func.coalesce(revenue.c.revenue, 0)),
-               func.count())
-        .select_from(Payment)
-        .join(Affiliate, and_(Affiliate.tenant_id == Payment.tenant_id,
-                              Affiliate.id == Payment.pid))
-        .join(Currency, and_(Currency.tenant_id == Payment.tenant_id,
-                             Currency.id == Payment.currency_id))
-        .outerjoin(revenue, revenue.c.id == Payment.id)
-        .where(*conditions)
-        .group_by(Affiliate.ref, Currency.code)).all()
-    if not rows:
-        return {}
-    percents = dict(session.execute(select(Affiliate.id, Affiliate.ref_percent).where(
-        Affiliate.tenant_id == tenant_id, Affiliate.id.in_({r[0] for r in rows}))).all())
+    statement = _owed_statement(before is not None, affiliate_ids is not None,
+                                bool(exclude_affiliate_ids), bool(currencies))
+    rows = session.execute(statement, {
+        "tenant_id": tenant_id, "before": before, "ids": list(affiliate_ids or ()),
+        "excluded": list(exclude_affiliate_ids), "currencies": list(currencies)}).all()
     owed: dict[tuple[int, str], Owed] = {}
-    for main_id, code, total, count in rows:
-        if main_id not in percents:  # a ref naming no affiliate: nobody to pay
-            continue
-        percent = rules.referral_percent(percents[main_id], settings)
+    for main_id, code, total, count, main_percent in rows:
+        percent = rules.referral_percent(main_percent, settings)
         if percent > 0:
             owed[(main_id, code)] = Owed(rules.referral_revenue([Decimal(total)], percent),
                                          count)

@@ -7,12 +7,13 @@ hold = payouts on an unexpired hold, in no invoice; balance = both.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -50,6 +51,25 @@ def has_balance(tenant_id: int, now: datetime) -> ColumnElement[bool]:
     return Affiliate.id.in_(holders)
 
 
+@functools.cache
+def _balance_statement() -> Select:
+    """Unbilled payouts by affiliate and currency: available, hold (:tenant_id, :now, :ids).
+
+    Built once: building it per call cost more than running it."""
+    now = bindparam("now")
+    return (select(Conversion.affiliate_id, Conversion.currency,
+                   func.sum(case((effectively_approved(now), Conversion.payouts), else_=ZERO)),
+                   func.sum(case((on_hold(now), Conversion.payouts), else_=ZERO)))
+            .where(_unbilled(bindparam("tenant_id")),
+                   Conversion.affiliate_id.in_(bindparam("ids", expanding=True)))
+            .group_by(Conversion.affiliate_id, Conversion.currency))
+
+
+_SETTINGS = select(Tenant.settings).where(Tenant.id == bindparam("tenant_id"))
+_CURRENCIES = (select(Currency.code, Currency.active)
+               .where(Currency.tenant_id == bindparam("tenant_id")).order_by(Currency.id))
+
+
 def affiliate_balances(session: Session, tenant_id: int, now: datetime,
                        affiliate_ids: Collection[int]) -> dict[int, dict[str, Balance]]:
     """Return each affiliate's balance per currency code, in one grouped query.
@@ -60,28 +80,17 @@ def affiliate_balances(session: Session, tenant_id: int, now: datetime,
     ids = list(affiliate_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(
-            Conversion.affiliate_id,
-            Conversion.currency,
-            func.sum(case((effectively_approved(now), Conversion.payouts), else_=ZERO)),
-            func.sum(case((on_hold(now), Conversion.payouts), else_=ZERO)),
-        )
-        .where(_unbilled(tenant_id), Conversion.affiliate_id.in_(ids))
-        .group_by(Conversion.affiliate_id, Conversion.currency)
-    ).all()
+    rows = session.execute(_balance_statement(), {"tenant_id": tenant_id, "now": now,
+                                                  "ids": ids}).all()
     money: dict[int, dict[str, Balance]] = {aid: {} for aid in ids}
     for affiliate_id, code, available, hold in rows:
         money[affiliate_id][code] = Balance(available or ZERO, hold or ZERO)
-    settings = session.scalar(select(Tenant.settings).where(Tenant.id == tenant_id))
+    settings = session.scalar(_SETTINGS, {"tenant_id": tenant_id})
     for (main_id, code), owed in owed_referral_money(session, tenant_id, settings, None,
                                                       affiliate_ids=ids).items():
         held = money[main_id].get(code, Balance())
         money[main_id][code] = Balance(held.available + owed.ref_revenue, held.hold)
-    currencies = session.execute(
-        select(Currency.code, Currency.active).where(Currency.tenant_id == tenant_id)
-        .order_by(Currency.id)
-    ).all()
+    currencies = session.execute(_CURRENCIES, {"tenant_id": tenant_id}).all()
     known = [code for code, _ in currencies]
     result: dict[int, dict[str, Balance]] = {}
     for aid in ids:
