@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +17,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from .db import driver_connection
+from .db import driver_connection, driver_statement
 from .harness import faults
 from .models import Affiliate, FaultRule, Manager, Tenant
 
@@ -75,32 +74,12 @@ def caller_of(row: Mapping[str, Any]) -> Caller:
     return Caller(principal, tenant, bool(row["live_rules"]))
 
 
-@functools.lru_cache(maxsize=16)
-def _driver_statement(dialect: Dialect) -> tuple[str, dict[str, Any],
-                                              tuple[tuple[str, Callable | None], ...]]:
-    """Return caller_statement() as the driver's own SQL for dialect (an engine's), with its
-    parameters' defaults and each column's name and result processor, made once per engine.
-
-    Every request asks it first; through SQLAlchemy's execution path the statement cost more
-    than the lookup itself."""
-    statement = caller_statement()
-    # sqlite3 takes named parameters too: one dict a call, whatever the engine's style
-    named = type(dialect)(paramstyle="named") if dialect.positional else dialect
-    compiled = statement.compile(dialect=named)
-    readers = tuple((column.key, column.type.dialect_impl(dialect).result_processor(
-        dialect, None)) for column in statement.selected_columns)
-    return str(compiled), compiled.construct_params({"key": "", "method": "GET"}), readers
-
-
 def find_caller(session: Session, key: str | None, method: str = "GET") -> Caller | None:
     """Return who holds key (None for nobody), asking for rules that take method."""
     if not key:
         return None
-    sql, defaults, readers = _driver_statement(session.get_bind().dialect)
-    cursor = driver_connection(session).cursor()
-    cursor.execute(sql, {**defaults, "key": key, "method": method.upper()})
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return caller_of({name: value if read is None else read(value)
-                      for (name, read), value in zip(readers, row, strict=True)})
+    # As the driver's own SQL: SQLAlchemy's execution path cost more than the lookup itself.
+    statement = driver_statement(session.get_bind().dialect, caller_statement)
+    row = driver_connection(session).execute(
+        statement.sql, {**statement.defaults, "key": key, "method": method.upper()}).fetchone()
+    return None if row is None else caller_of(statement.row(row))

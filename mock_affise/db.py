@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, bindparam, text, update
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from .engines import (
@@ -241,31 +244,62 @@ def driver_connection(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def lock_tenant(session: Session, tenant_id: int, known: Tenant | None = None) -> Tenant | None:
+@dataclass(frozen=True)
+class DriverStatement:
+    """A statement as the driver's own SQL (named parameters), for a path every request takes,
+    where SQLAlchemy's execution machinery cost more than the statement: its parameters'
+    defaults, and each result column's name and the engine's processor for it."""
+
+    sql: str
+    defaults: dict[str, Any]
+    readers: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+
+    def row(self, values: Sequence[Any]) -> dict[str, Any]:
+        """Read one result row by column name, each value through its column's processor."""
+        return {name: value if read is None else read(value)
+                for (name, read), value in zip(self.readers, values, strict=True)}
+
+
+@functools.lru_cache(maxsize=64)
+def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatement:
+    """Return build()'s statement for dialect (an engine's: its processors are the engine's),
+    made once per engine and statement."""
+    statement = build()
+    # sqlite3 takes named parameters too: one dict a call, whatever the engine's style
+    named = type(dialect)(paramstyle="named") if dialect.positional else dialect
+    compiled = statement.compile(dialect=named)
+    readers = tuple((column.key, column.type.dialect_impl(dialect).result_processor(
+        dialect, None)) for column in statement.exported_columns)
+    return DriverStatement(str(compiled), compiled.construct_params(_check=False), readers)
+
+
+def _lock_statement() -> Any:
+    tenants = Tenant.__table__
+    return (update(tenants).where(tenants.c.id == bindparam("id"))
+            .values(data_version=tenants.c.data_version + 1).returning(*tenants.c))
+
+
+def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
     """Load the tenant row for update: every write on a tenant runs after the one before it.
 
     Taking the lock is what every change to a tenant does first, so it also bumps the tenant's
-    data version: a read answer cached at the old version is never served again.
-
-    known: the tenant's row as read earlier in this transaction (a detached Tenant, callers'
-    find_caller). On SQLite a write transaction holds the database's write lock from its
-    first statement, so that row is current and is taken as it is, without a second read.
+    data version: a read answer cached at the old version is never served again. One
+    UPDATE ... RETURNING on the driver's connection: the UPDATE takes the row's lock (on
+    PostgreSQL; SQLite's write transaction holds the whole database) and RETURNING reads the
+    row as it stands under the lock.
     """
-    if known is not None and session.get_bind().dialect.name == "sqlite" and \
-            identity_key(Tenant, tenant_id) not in session.identity_map:
-        bumped = driver_connection(session).execute(_BUMP_SQLITE, {"id": tenant_id}).rowcount
-        if not bumped:
-            return None
-        known.data_version += 1
-        make_transient_to_detached(known)  # as if loaded by this session: no history
-        session.add(known)
-        return known
-    # One statement: the UPDATE takes the row's lock (PostgreSQL) and RETURNING loads the row.
-    return session.scalars(
-        update(Tenant).where(Tenant.id == tenant_id)
-        .values(data_version=Tenant.data_version + 1).returning(Tenant)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).one_or_none()
-
-
-_BUMP_SQLITE = f"UPDATE {Tenant.__tablename__} SET data_version = data_version + 1 WHERE id = :id"
+    statement = driver_statement(session.get_bind().dialect, _lock_statement)
+    row = driver_connection(session).execute(
+        statement.sql, {**statement.defaults, "id": tenant_id}).fetchone()
+    if row is None:
+        return None
+    values = statement.row(row)
+    held = session.identity_map.get(identity_key(Tenant, tenant_id))
+    if held is not None:  # loaded earlier in this session: refreshed in place
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        return held
+    tenant = Tenant(**values)
+    make_transient_to_detached(tenant)  # as if this session had loaded it: no history
+    session.add(tenant)
+    return tenant

@@ -162,7 +162,7 @@ def endpoint(roles: frozenset[str], write: bool = False,
                 raise Forbidden()
             outcome.params = request_params(request)
             if write or tenant is None:
-                tenant = (lock_tenant(session, principal.tenant_id, tenant) if write
+                tenant = (lock_tenant(session, principal.tenant_id) if write
                           else session.get(Tenant, principal.tenant_id))
                 if tenant is None:  # dropped meanwhile
                     raise Unauthorized()
