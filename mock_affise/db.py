@@ -273,6 +273,15 @@ def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatem
     return DriverStatement(str(compiled), compiled.construct_params(_check=False), readers)
 
 
+def run_driver(session: Session, build: Callable[[], Any],
+               params: dict[str, Any]) -> tuple[Any, DriverStatement]:
+    """Run build()'s statement (see driver_statement) with params in session's transaction;
+    return the driver's cursor and the statement (whose row() reads the cursor's rows)."""
+    statement = driver_statement(session.get_bind().dialect, build)
+    cursor = driver_connection(session).execute(statement.sql, {**statement.defaults, **params})
+    return cursor, statement
+
+
 def _lock_statement() -> Any:
     tenants = Tenant.__table__
     return (update(tenants).where(tenants.c.id == bindparam("id"))
@@ -288,9 +297,8 @@ def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
     PostgreSQL; SQLite's write transaction holds the whole database) and RETURNING reads the
     row as it stands under the lock.
     """
-    statement = driver_statement(session.get_bind().dialect, _lock_statement)
-    row = driver_connection(session).execute(
-        statement.sql, {**statement.defaults, "id": tenant_id}).fetchone()
+    cursor, statement = run_driver(session, _lock_statement, {"id": tenant_id})
+    row = cursor.fetchone()
     if row is None:
         return None
     values = statement.row(row)

@@ -24,6 +24,7 @@ from ..models import (
     Affiliate,
     Manager,
     Snapshot,
+    Tenant,
 )
 
 # The tables of API key holders, each with its snapshot table.
@@ -51,6 +52,7 @@ class Statements:
     clear_harness: tuple[str, ...]  # delete the tenant's journal, fault rules and reports
     drop_snapshot: tuple[str, ...]  # delete snapshot :snapshot's rows
     drop_tenant: tuple[str, ...]  # delete everything the tenant holds but the tenant row
+    drop_tenant_row: tuple[str, ...]  # then the tenant row
     set_keys: dict[str, str]  # by holder table: one holder's :api_key by :tenant and :id
     forget_template_keys: tuple[str, ...]  # every key of snapshot :snapshot made NULL
     set_template_keys: dict[str, str]  # by holder table: a key (:key) by :snapshot and :id
@@ -103,7 +105,9 @@ def statements(dialect: str) -> Statements:
         dialect) for live, shadow in KEY_SHADOWS.items()}
     return Statements(native(save), native(restore), native(fresh_keys), native(clone),
                       native(clear), native(harness), native(drop_snapshot),
-                      native(drop_tenant), set_keys, native(forget), set_template_keys)
+                      native(drop_tenant),
+                      native([f"DELETE FROM {Tenant.__table__.name} WHERE id = :tenant"]),
+                      set_keys, native(forget), set_template_keys)
 
 
 def run(session: Session, chosen: tuple[str, ...], params: Mapping[str, Any]) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import Insert, Select, bindparam, insert, select, union
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
@@ -37,12 +38,25 @@ def save_snapshot(session: Session, tenant: Tenant, name: str, now: datetime) ->
         _drop_rows(session, old.id)
         session.delete(old)
         session.flush()
-    snapshot = Snapshot(tenant_id=tenant.id, name=name, created_at=now,
-                        state=_tenant_state(tenant))
-    session.add(snapshot)
+    return session.get(Snapshot, save_state(session, tenant.id, name, now, _tenant_state(tenant)))
+
+
+@functools.cache
+def _new_snapshot() -> Insert:
+    table = Snapshot.__table__
+    return insert(table).values({name: bindparam(name) for name in (
+        "tenant_id", "name", "created_at", "state")}).returning(table.c.id)
+
+
+def save_state(session: Session, tenant_id: int, name: str, now: datetime,
+               state: dict[str, Any]) -> int:
+    """Copy every row of the tenant under a new snapshot name (none of that name may exist),
+    with the tenant's state (clock, counters, settings) as given; return its id."""
     session.flush()
-    copies.run(session, copies.of(session).save, {"snapshot": snapshot.id, "tenant": tenant.id})
-    return snapshot
+    snapshot_id = session.connection().execute(_new_snapshot(), {
+        "tenant_id": tenant_id, "name": name, "created_at": now, "state": state}).scalar_one()
+    copies.run(session, copies.of(session).save, {"snapshot": snapshot_id, "tenant": tenant_id})
+    return snapshot_id
 
 
 def clear_data(session: Session, tenant_id: int) -> None:

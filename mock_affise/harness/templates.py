@@ -19,13 +19,14 @@ import functools
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import host_now, parse_timestamp
+from ..db import run_driver
 from ..errors import LimitReached
 from ..fixtures import document_digest
 from ..models import SNAPSHOT_TABLES, Snapshot, Tenant
@@ -77,32 +78,83 @@ def _template(session: Session, key: str) -> Snapshot | None:
                                                  Snapshot.name == key))
 
 
-def copy_template(session: Session, key: str, limit: int | None = None) -> int | None:
-    """Make a tenant as a copy of template key; return its id, None when there is no such one.
+def _find_statement() -> Select:
+    snapshots_table = Snapshot.__table__
+    return select(snapshots_table.c.id, snapshots_table.c.state).where(
+        snapshots_table.c.tenant_id == OWNER, snapshots_table.c.name == bindparam("name"))
 
-    Refused once the server holds limit tenants (MAX_TENANTS).
+
+def _count_statement() -> Select:
+    return select(func.count()).select_from(Tenant.__table__)
+
+
+def _holders_statement(shadow: Table) -> Callable[[], Select]:
+    def build() -> Select:
+        picked = [shadow.c.id, shadow.c.api_key]
+        if "role" in shadow.c:
+            picked.append(shadow.c.role)
+        return select(*picked).where(shadow.c.snapshot_id == bindparam("snapshot"))
+    return build
+
+
+_HOLDERS = {live.name: _holders_statement(shadow) for live, shadow in copies.KEY_SHADOWS.items()}
+
+
+@functools.cache
+def _new_tenant() -> Insert:
+    tenants = Tenant.__table__
+    return insert(tenants).values(
+        {name: bindparam(name) for name in ("clock_frozen", "clock_base", "clock_anchor",
+                                            "settings", *snapshots.COUNTERS)}
+    ).returning(tenants.c.id)
+
+
+def copy_template(session: Session, key: str,
+                  limit: int | None = None) -> dict[str, Any] | None:
+    """Make a tenant as a copy of template key; return its id and API keys, as POST
+    /_mock/tenants answers them, or None when there is no such template.
+
+    Refused once the server holds limit tenants (MAX_TENANTS). Every statement is prepared
+    once (see db.driver_statement): a test suite makes a tenant per test.
     """
-    template = _template(session, key)
-    if template is None:
+    cursor, found = run_driver(session, _find_statement, {"name": key})
+    row = cursor.fetchone()
+    if row is None:
         return None
-    if limit is not None and session.scalar(select(func.count()).select_from(Tenant)) >= limit:
+    template = found.row(row)
+    if limit is not None and run_driver(session, _count_statement, {})[0].fetchone()[0] >= limit:
         raise LimitReached("tenants", limit, "MAX_TENANTS")
-    state = template.state
-    counters = {name: state[name] for name in snapshots.COUNTERS}
-    tenant_id = session.execute(insert(Tenant).values(
-        clock_frozen=state["frozen"], clock_base=parse_timestamp(state["now"]),
-        clock_anchor=host_now(), settings=dict(state.get("settings") or {}), **counters,
-    ).returning(Tenant.id)).scalar_one()
+    state = template["state"]
+    now = parse_timestamp(state["now"])
+    tenant_id = session.connection().execute(_new_tenant(), {
+        "clock_frozen": state["frozen"], "clock_base": now, "clock_anchor": host_now(),
+        "settings": dict(state.get("settings") or {}),
+        **{name: state[name] for name in snapshots.COUNTERS}}).scalar_one()
     statements = copies.of(session)
-    copies.run(session, statements.fresh_keys, {"tenant": tenant_id, "snapshot": template.id})
-    holders = _holders(session, template.id)
-    assign_keys(session, [row for rows in holders.values() for row in rows])
+    copies.run(session, statements.fresh_keys, {"tenant": tenant_id, "snapshot": template["id"]})
+    holders = {}
+    for table, build in _HOLDERS.items():
+        cursor, read = run_driver(session, build, {"snapshot": template["id"]})
+        holders[table] = [read.row(held) for held in cursor.fetchall()]
+    assign_keys(session, [held for rows in holders.values() for held in rows])
     for table, rows in holders.items():
         copies.run_many(session, statements.set_keys[table],
-                        [{"tenant": tenant_id, **row} for row in rows])
-    tenant = session.get(Tenant, tenant_id)
-    snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
-    return tenant_id
+                        [{"tenant": tenant_id, "id": held["id"], "api_key": held["api_key"]}
+                         for held in rows])
+    snapshots.save_state(session, tenant_id, snapshots.SEED, now, state)
+    return keys_answer(tenant_id, holders["managers"], holders["affiliates"])
+
+
+def keys_answer(tenant_id: int, managers: Iterable[Mapping[str, Any]],
+                affiliates: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Return a tenant's id and API keys as POST /_mock/tenants answers them, from its
+    managers (id, role, api_key) and affiliates (id, api_key)."""
+    managers = sorted(managers, key=lambda held: held["id"])
+    affiliates = sorted(affiliates, key=lambda held: held["id"])
+    return {"tenant": tenant_id, "api_keys": {
+        "admin": next((m["api_key"] for m in managers if m["role"] == "admin"), None),
+        "managers": {m["id"]: m["api_key"] for m in managers},
+        "affiliates": {str(a["id"]): a["api_key"] for a in affiliates}}}
 
 
 def keep_template(session: Session, key: str, tenant: Tenant,
@@ -134,13 +186,4 @@ def keep_template(session: Session, key: str, tenant: Tenant,
         copies.run_many(session, statements.set_template_keys[table],
                         [{"snapshot": template.id, "id": holder, "key": named_key}
                          for holder, named_key in keys.items() if named_key])
-
-
-def _holders(session: Session, template_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Each key holder of template_id, by table, with the key the document names (or None)."""
-    return {live.name: [
-        {"id": holder_id, "api_key": key} for holder_id, key in session.execute(
-            select(shadow.c.id, shadow.c.api_key).where(shadow.c.snapshot_id == template_id)
-            .order_by(shadow.c.id))]
-        for live, shadow in copies.KEY_SHADOWS.items()}
 

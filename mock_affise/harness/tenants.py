@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import host_now
 from ..config import default_fixture_path
-from ..db import Database
+from ..db import Database, lock_tenant
 from ..errors import LimitReached, NotFound
 from ..fixtures import create_tenant, document_digest, read_document, seed_tenant, validate
 from ..models import Manager, Snapshot, Tenant
@@ -73,8 +73,7 @@ def tenant_from_template(session: Session, template: str,
                          limit: int | None = None) -> dict[str, Any] | None:
     """Make a tenant as a copy of template (see templates); return id and keys, or None when
     the template is not kept yet."""
-    tenant_id = templates.copy_template(session, template, limit)
-    return None if tenant_id is None else keys_of(session, tenant_id)
+    return templates.copy_template(session, template, limit)
 
 
 def clear_harness(session: Session, tenant_id: int) -> None:
@@ -84,11 +83,10 @@ def clear_harness(session: Session, tenant_id: int) -> None:
 
 def delete_tenant(session: Session, tenant_id: int) -> None:
     """Drop a tenant and everything it holds."""
-    tenant = session.get(Tenant, tenant_id)
-    if tenant is None:
+    if lock_tenant(session, tenant_id) is None:
         raise NotFound()
-    copies.run(session, copies.of(session).drop_tenant, {"tenant": tenant_id})
-    session.delete(tenant)
+    statements = copies.of(session)
+    copies.run(session, statements.drop_tenant + statements.drop_tenant_row, {"tenant": tenant_id})
 
 
 def reset_tenant(session: Session, tenant: Tenant, now: datetime,
@@ -116,13 +114,10 @@ def keys_of(session: Session, tenant_id: int) -> dict[str, Any]:
     from ..models import Affiliate
 
     managers = session.execute(select(Manager.id, Manager.role, Manager.api_key).where(
-        Manager.tenant_id == tenant_id).order_by(Manager.id)).all()
+        Manager.tenant_id == tenant_id)).mappings()
     affiliates = session.execute(select(Affiliate.id, Affiliate.api_key).where(
-        Affiliate.tenant_id == tenant_id).order_by(Affiliate.id)).all()
-    return {"tenant": tenant_id, "api_keys": {
-        "admin": next((m.api_key for m in managers if m.role == "admin"), None),
-        "managers": {m.id: m.api_key for m in managers},
-        "affiliates": {str(a.id): a.api_key for a in affiliates}}}
+        Affiliate.tenant_id == tenant_id)).mappings()
+    return templates.keys_answer(tenant_id, managers, affiliates)
 
 
 def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any] | None:
