@@ -8,6 +8,7 @@ the control plane open while its owner believes it locked.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -276,6 +277,7 @@ def _check_ranges(settings: Mapping[str, Any]) -> None:
         raise ConfigError("GENERATION_DELAY: must be zero or a positive number of seconds")
 
 
+@functools.cache
 def default_fixture_path() -> Path:
     """Return the built-in default fixture (fixtures/default.json links to it)."""
     return Path(__file__).resolve().parent / "default_fixture.json"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import CompoundSelect, bindparam, select, text, union
 from sqlalchemy.orm import Session
 
 from ..models import Affiliate, Manager
@@ -33,13 +34,22 @@ def taken_keys(session: Session, keys: Iterable[str], other_than: int | None = N
         return set()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEYS_LOCK})
-    taken: set[str] = set()
+    return set(session.scalars(_taken_statement(other_than is not None),
+                               {"keys": wanted, "other": other_than}))
+
+
+@functools.cache
+def _taken_statement(outside_one: bool) -> CompoundSelect:
+    """Keys (:keys) a manager or an affiliate holds, outside tenant :other when outside_one;
+    built once (each tenant made asks it)."""
+    wanted = bindparam("keys", expanding=True)
+    asked = []
     for holder in (Manager, Affiliate):
         query = select(holder.api_key).where(holder.api_key.in_(wanted))
-        if other_than is not None:
-            query = query.where(holder.tenant_id != other_than)
-        taken.update(session.scalars(query))
-    return taken
+        if outside_one:
+            query = query.where(holder.tenant_id != bindparam("other"))
+        asked.append(query)
+    return union(*asked)
 
 
 def assign_keys(session: Session, holders: Iterable[dict[str, Any]]) -> None:
