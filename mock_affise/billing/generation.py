@@ -30,6 +30,7 @@ from .making import (
     payees,
     reported,
     rows_by_id,
+    tenant_rows,
 )
 from .predicates import is_payable
 from .referrals import owed_referral_money, take_referral_money, taken_by
@@ -165,8 +166,7 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
         affiliate = session.get(Affiliate, (tid, single_affiliate))
         if affiliate is None:
             raise ValidationError("aid", f"unknown affiliate {single_affiliate}")
-    currencies = {c.code: c for c in session.scalars(
-        select(Currency).where(Currency.tenant_id == tid))}
+    currencies = {c.code: c for c in tenant_rows(session, Currency, tid)}
     unknown = [code for code in scope.currencies if code not in currencies]
     if unknown:
         raise ValidationError("currencies", f"unknown currency code '{unknown[0]}'")

@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Row
@@ -79,14 +80,25 @@ def get_open_invoice(session: Session, tenant_id: int, invoice_id: int,
 
 def stored_revenue(session: Session, tenant_id: int, invoice_id: int) -> Decimal:
     """Return an invoice's revenue from its stored conversions and corrections."""
-    payouts = session.scalar(select(func.sum(Conversion.payouts)).where(
-        Conversion.tenant_id == tenant_id, Conversion.payment_id == invoice_id))
-    corrections = session.scalar(select(func.sum(Correction.revenue)).where(
-        Correction.tenant_id == tenant_id, Correction.payment_id == invoice_id))
-    ref_revenue = session.scalar(select(Payment.ref_revenue).where(
-        Payment.tenant_id == tenant_id, Payment.id == invoice_id))
+    payouts, corrections, ref_revenue = session.execute(
+        _stored_revenue(), {"tenant_id": tenant_id, "invoice_id": invoice_id}).one()
     return rules.invoice_revenue([payouts or Decimal(0)], [corrections or Decimal(0)],
                                  ref_revenue)
+
+
+@functools.cache
+def _stored_revenue() -> Select:
+    """An invoice's (:tenant_id, :invoice_id) payouts, corrections and referral money in one
+    statement, built once."""
+    tenant_id, invoice_id = bindparam("tenant_id"), bindparam("invoice_id")
+    payouts = select(func.sum(Conversion.payouts)).where(
+        Conversion.tenant_id == tenant_id, Conversion.payment_id == invoice_id)
+    corrections = select(func.sum(Correction.revenue)).where(
+        Correction.tenant_id == tenant_id, Correction.payment_id == invoice_id)
+    ref_revenue = select(Payment.ref_revenue).where(
+        Payment.tenant_id == tenant_id, Payment.id == invoice_id)
+    return select(payouts.scalar_subquery(), corrections.scalar_subquery(),
+                  ref_revenue.scalar_subquery())
 
 
 @functools.cache
@@ -169,46 +181,79 @@ class InvoiceFilter:
     currency_ids: list[int] = field(default_factory=list)  # the dashboard's filter, not Affise's
 
 
-def _filtered(tenant_id: int, where: InvoiceFilter, now: datetime) -> Select:
-    query = select(Payment).where(
-        Payment.tenant_id == tenant_id,
-        visible(now),
-        Payment.posted_date >= rules.midnight(where.date_from),
-        Payment.posted_date < rules.midnight(where.date_to) + timedelta(days=1),
-    )
-    if where.ids:
-        query = query.where(Payment.id.in_(where.ids))
-    if where.statuses:
-        query = query.where(Payment.status.in_(where.statuses))
-    if where.affiliate_ids:
-        query = query.where(Payment.pid.in_(where.affiliate_ids))
-    if where.currency_ids:
-        query = query.where(Payment.currency_id.in_(where.currency_ids))
-    if where.manager_ids:
-        query = query.where(Payment.manager_id.in_(where.manager_ids))
-    if where.payment_systems:
-        # Affise's docs show a system id here; its title matches too.
-        numeric = [int(v) for v in where.payment_systems if v.strip().isdigit()]
-        titles = select(PaymentSystem.id).where(
-            PaymentSystem.tenant_id == tenant_id, PaymentSystem.title.in_(where.payment_systems))
-        query = query.where(or_(Payment.pay_sys.in_(numeric), Payment.pay_sys.in_(titles),
-                                Payment.pay_sys_name.in_(where.payment_systems)))
-    if where.payment_accounts:
-        query = query.where(Payment.pay_acc.in_(where.payment_accounts))
+_LISTS = ("ids", "statuses", "affiliate_ids", "currency_ids", "manager_ids", "payment_systems",
+          "payment_accounts")
+
+
+def _filter_values(tenant_id: int, where: InvoiceFilter,
+                   now: datetime) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    """Return the shape of where (which filters it sets) and the values of its parameters."""
     updated_from = rules.update_bound(where.update_from_date, where.update_from_hour, end=False)
     updated_to = rules.update_bound(where.update_to_date, where.update_to_hour, end=True)
-    if updated_from is not None:
-        query = query.where(Payment.updated_at >= updated_from)
-    if updated_to is not None:
-        query = query.where(Payment.updated_at < updated_to)
+    values: dict[str, Any] = {
+        "tenant_id": tenant_id, "now": now, "posted_from": rules.midnight(where.date_from),
+        "posted_to": rules.midnight(where.date_to) + timedelta(days=1),
+        "updated_from": updated_from, "updated_to": updated_to,
+        # Affise's docs show a system id in payment_systems; its title matches too.
+        "system_ids": [int(v) for v in where.payment_systems if v.strip().isdigit()],
+        **{name: list(getattr(where, name)) for name in _LISTS}}
+    shape = (*(bool(values[name]) for name in _LISTS), updated_from is not None,
+             updated_to is not None)
+    return shape, values
+
+
+@functools.cache
+def _filtered(shape: tuple[bool, ...]) -> Select:
+    """The invoices of one shape of filter (see _filter_values), built once: every filter
+    value is a parameter."""
+    ids, statuses, affiliates, currencies, managers, systems, accounts, since, until = shape
+
+    def listed(name: str) -> Any:
+        return bindparam(name, expanding=True)
+
+    tenant_id = bindparam("tenant_id")
+    query = select(Payment).where(
+        Payment.tenant_id == tenant_id, visible(bindparam("now")),
+        Payment.posted_date >= bindparam("posted_from"),
+        Payment.posted_date < bindparam("posted_to"))
+    for wanted, column, name in ((ids, Payment.id, "ids"),
+                                 (statuses, Payment.status, "statuses"),
+                                 (affiliates, Payment.pid, "affiliate_ids"),
+                                 (currencies, Payment.currency_id, "currency_ids"),
+                                 (managers, Payment.manager_id, "manager_ids"),
+                                 (accounts, Payment.pay_acc, "payment_accounts")):
+        if wanted:
+            query = query.where(column.in_(listed(name)))
+    if systems:
+        titles = select(PaymentSystem.id).where(
+            PaymentSystem.tenant_id == tenant_id,
+            PaymentSystem.title.in_(listed("payment_systems")))
+        query = query.where(or_(Payment.pay_sys.in_(listed("system_ids")),
+                                Payment.pay_sys.in_(titles),
+                                Payment.pay_sys_name.in_(listed("payment_systems"))))
+    if since:
+        query = query.where(Payment.updated_at >= bindparam("updated_from"))
+    if until:
+        query = query.where(Payment.updated_at < bindparam("updated_to"))
     return query
+
+
+@functools.cache
+def _counted(shape: tuple[bool, ...]) -> Select:
+    return select(func.count()).select_from(_filtered(shape).subquery())
+
+
+@functools.cache
+def _paged(shape: tuple[bool, ...]) -> Select:
+    return (_filtered(shape).order_by(Payment.id.desc())
+            .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 def list_invoices(session: Session, tenant_id: int, where: InvoiceFilter, page: int,
                   limit: int, now: datetime) -> tuple[list[Invoice], int]:
     """Return one page of invoices, newest id first, and how many match in all."""
-    query = _filtered(tenant_id, where, now)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    payments = list(session.scalars(
-        query.order_by(Payment.id.desc()).offset((page - 1) * limit).limit(limit)))
+    shape, values = _filter_values(tenant_id, where, now)
+    total = session.scalar(_counted(shape), values) or 0
+    payments = list(session.scalars(_paged(shape), {**values, "offset": (page - 1) * limit,
+                                                    "limit": limit}))
     return load_invoices(session, tenant_id, payments), total

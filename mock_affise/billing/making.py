@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, parse_timestamp
@@ -38,10 +39,26 @@ def rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
                ids: Iterable[Any]) -> list[Any]:
     """Load a tenant's rows whose column is in ids."""
     ids = set(ids)
-    query = select(model).where(model.tenant_id == tenant_id)
-    if len(ids) <= _IN_LIMIT:
-        query = query.where(column.in_(ids))
-    return [row for row in session.scalars(query) if getattr(row, column.key) in ids]
+    listed = len(ids) <= _IN_LIMIT
+    query = _rows_statement(model, column.key, listed)
+    return [row for row in session.scalars(query, {"tenant_id": tenant_id, "ids": list(ids)})
+            if getattr(row, column.key) in ids]
+
+
+def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Any]:
+    """Load all of a tenant's rows of model."""
+    return list(session.scalars(_rows_statement(model, "tenant_id", False),
+                                {"tenant_id": tenant_id}))
+
+
+@functools.cache
+def _rows_statement(model: type, column: str, listed: bool) -> Select:
+    """A tenant's rows of model (:tenant_id), only those whose column is in :ids when listed;
+    built once (a generation asks several, and building them cost more than running them)."""
+    query = select(model).where(model.tenant_id == bindparam("tenant_id"))
+    if listed:
+        query = query.where(getattr(model, column).in_(bindparam("ids", expanding=True)))
+    return query
 
 
 @dataclass
@@ -62,8 +79,7 @@ def payees(session: Session, tenant_id: int,
     """Map (affiliate, currency) to the payment system that bills it (rules.choose_bindings)."""
     bindings = rows_by_id(session, AffiliatePaymentSystem, tenant_id,
                           AffiliatePaymentSystem.affiliate_id, affiliate_ids)
-    systems = {s.id: s for s in session.scalars(
-        select(PaymentSystem).where(PaymentSystem.tenant_id == tenant_id))}
+    systems = {s.id: s for s in tenant_rows(session, PaymentSystem, tenant_id)}
     candidates = [Payee(b, systems[b.system_id])
                   for b in sorted(bindings, key=lambda b: b.id) if b.system_id in systems]
     return rules.choose_bindings(candidates, key=lambda p: (p.binding.affiliate_id,
@@ -76,6 +92,11 @@ def ensure_idle(tenant: Tenant, now: datetime) -> None:
     until = (tenant.settings or {}).get("generation_running_until")
     if until and parse_timestamp(until) > now:
         raise GenerationRunning()
+
+
+_BILLED = (select(Conversion.id).where(Conversion.tenant_id == bindparam("tenant_id"),
+                                       Conversion.payment_id.in_(bindparam("made", expanding=True)))
+           .order_by(Conversion.id).limit(MAX_IDS))
 
 
 def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
@@ -92,9 +113,7 @@ def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
     if made:
         note(session, "created", "payments", made)
         note(session, "changed", "conversions", session.scalars(
-            select(Conversion.id).where(Conversion.tenant_id == tenant.id,
-                                        Conversion.payment_id.in_(made))
-            .order_by(Conversion.id).limit(MAX_IDS)))
+            _BILLED, {"tenant_id": tenant.id, "made": made}))
 
 
 def new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee: Payee,

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -101,25 +101,39 @@ def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str,
     return owed
 
 
-def take_referral_money(session: Session, tenant_id: int, before: datetime,
-                        taking: Collection[int], expected: int) -> None:
-    """Give each owed referral invoice to the new main invoice (in taking) for its currency."""
-    if not taking:
-        return
+@functools.cache
+def _take_statement() -> Update:
+    """Owed referral invoices (:taking_tenant, Completed before :before) given to the new main
+    invoice among :taking for their currency; built once (its alias is dear to adapt)."""
+    tenant_id, taking = bindparam("taking_tenant"), bindparam("taking", expanding=True)
     main = aliased(Payment)
     new_invoice = (select(main.id).where(main.tenant_id == tenant_id, main.id.in_(taking),
                                          main.pid == Affiliate.ref,
                                          main.currency_id == Payment.currency_id)
                    .scalar_subquery())
-    taken = session.execute(
-        update(Payment)
-        .where(*owed_referral(tenant_id, before), Affiliate.ref.in_(
-            select(main.pid).where(main.tenant_id == tenant_id, main.id.in_(taking))),
-            new_invoice.is_not(None))
-        .values(ref_payment_id=new_invoice)
-        .execution_options(synchronize_session=False)).rowcount
+    return (update(Payment)
+            .where(*owed_referral(tenant_id, bindparam("before")), Affiliate.ref.in_(
+                select(main.pid).where(main.tenant_id == tenant_id, main.id.in_(taking))),
+                new_invoice.is_not(None))
+            .values(ref_payment_id=new_invoice)
+            .execution_options(synchronize_session=False))
+
+
+def take_referral_money(session: Session, tenant_id: int, before: datetime,
+                        taking: Collection[int], expected: int) -> None:
+    """Give each owed referral invoice to the new main invoice (in taking) for its currency."""
+    if not taking:
+        return
+    taken = session.execute(_take_statement(), {
+        "taking_tenant": tenant_id, "before": before, "taking": list(taking)}).rowcount
     if taken != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
         raise ServerError()
+
+
+_TAKEN_BY = (select(Payment.ref_payment_id, Payment.id)
+             .where(Payment.tenant_id == bindparam("tenant_id"),
+                    Payment.ref_payment_id.in_(bindparam("mains", expanding=True)))
+             .order_by(Payment.id))
 
 
 def taken_by(session: Session, tenant_id: int,
@@ -128,9 +142,7 @@ def taken_by(session: Session, tenant_id: int,
     taken: dict[int, list[int]] = {invoice_id: [] for invoice_id in invoice_ids}
     if not taken:
         return taken
-    for main_id, referral_id in session.execute(
-            select(Payment.ref_payment_id, Payment.id)
-            .where(Payment.tenant_id == tenant_id, Payment.ref_payment_id.in_(taken))
-            .order_by(Payment.id)):
+    for main_id, referral_id in session.execute(_TAKEN_BY, {"tenant_id": tenant_id,
+                                                            "mains": list(taken)}):
         taken[main_id].append(referral_id)
     return taken
