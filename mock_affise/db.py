@@ -264,13 +264,21 @@ class DriverStatement:
 def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatement:
     """Return build()'s statement for dialect (an engine's: its processors are the engine's),
     made once per engine and statement."""
-    statement = build()
-    # sqlite3 takes named parameters too: one dict a call, whatever the engine's style
-    named = type(dialect)(paramstyle="named") if dialect.positional else dialect
-    compiled = statement.compile(dialect=named)
+    sql, defaults = _compiled(type(dialect), dialect.positional, dialect.paramstyle, build)
     readers = tuple((column.key, column.type.dialect_impl(dialect).result_processor(
-        dialect, None)) for column in statement.exported_columns)
-    return DriverStatement(str(compiled), compiled.construct_params(_check=False), readers)
+        dialect, None)) for column in build().exported_columns)
+    return DriverStatement(sql, defaults, readers)
+
+
+@functools.cache
+def _compiled(dialect_class: type[Dialect], positional: bool, paramstyle: str,
+              build: Callable[[], Any]) -> tuple[str, dict[str, Any]]:
+    """Compile build()'s statement once per dialect in a process, not per engine: a test
+    suite builds an app, and an engine, per test."""
+    # sqlite3 takes named parameters too: one dict a call, whatever the engine's style
+    compiled = build().compile(dialect=dialect_class(
+        paramstyle="named" if positional else paramstyle))
+    return str(compiled), compiled.construct_params(_check=False)
 
 
 def run_driver(session: Session, build: Callable[[], Any],

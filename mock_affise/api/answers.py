@@ -10,7 +10,6 @@ bytes. Anything it is not sure of goes to Flask, which renders (and may store) t
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -18,23 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Dialect
-
 from ..callers import caller_statement
 from ..clock import clock_time
-from ..db import Database
+from ..db import Database, driver_statement
 from ..harness.journal import Entry, Journal
-from ..models import Tenant
 
 # environ keys: the request's cache key, set below Flask for a request whose answer may be
 # kept; and the endpoint's ticket for the answer it rendered, when it may be replayed.
 REQUEST_KEY = "mock_affise.request_key"
 TICKET = "mock_affise.answer_ticket"
+HOLDER = "mock_affise.key_holder"  # (API key, its caller row), when this layer has read it
 
 log = logging.getLogger("mock_affise")
-_REPLAY_COLUMNS = ("id", "data_version", "clock_frozen", "clock_base", "clock_anchor",
-                   "live_rules")
 MAX_HOLDERS = 10_000  # API keys whose holder a process remembers between changes
 _UNKNOWN = object()
 
@@ -123,37 +117,20 @@ def request_key(environ: dict[str, Any]) -> RequestKey | None:
     return key, environ.get("SCRIPT_NAME", ""), path, environ.get("QUERY_STRING", "")
 
 
-@functools.cache
-def _who_statement(dialect_class: type[Dialect], paramstyle: str) -> tuple[str, dict[str, Any]]:
-    """Return the one key -> caller statement, cut to what a replay reads, as the driver's own
-    SQL with named parameters (one dict a call, no reordering), and its parameters' defaults.
-
-    Compiled once per dialect in a process, not per app: 20 ms of each app a test suite builds.
-    """
-    caller = caller_statement().subquery()
-    replay = select(*(caller.c[name] for name in _REPLAY_COLUMNS))
-    compiled = replay.compile(dialect=dialect_class(paramstyle=paramstyle))
-    return str(compiled), compiled.construct_params({"key": "", "method": "GET"})
-
-
 class FastReads:
     """WSGI middleware: replay kept answers, and keep the ones the endpoint vouches for."""
 
     def __init__(self, app: Callable, db: Database, journal: Journal, cache: AnswerCache) -> None:
         self.app, self.db, self.journal, self.cache = app, db, journal, cache
-        dialect = db.engine.dialect
-        self._who, self._who_params = _who_statement(
-            type(dialect), "named" if dialect.positional else dialect.paramstyle)
+        self._who = driver_statement(db.engine.dialect, caller_statement)
         self._holders: tuple[int, dict[str, Any]] = (-1, {})
-        clock_type = Tenant.__table__.c.clock_base.type.dialect_impl(dialect)
-        self._datetime = clock_type.result_processor(dialect, None) or (lambda value: value)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         key = request_key(environ) if self.cache.max_bytes else None
         if key is None:
             return self.app(environ, start_response)
         try:
-            replayed = self._replay(key)
+            replayed = self._replay(key, environ)
         except Exception:  # the slow path answers, and reports what went wrong
             log.exception("answer replay failed on %s", environ.get("PATH_INFO"))
             replayed = None
@@ -178,20 +155,25 @@ class FastReads:
                 known = self._holders = (count, {})
         with self.db.raw() as connection:
             cursor = connection.cursor()
-            cursor.execute(self._who, {**self._who_params, "key": key})
-            row = cursor.fetchone()
+            cursor.execute(self._who.sql, {**self._who.defaults, "key": key, "method": "GET"})
+            found = cursor.fetchone()
+        row = None if found is None else self._who.row(found)
         # Only keys someone holds: a stream of made-up keys must not fill the memory.
         if changes is not None and row is not None and len(known[1]) < MAX_HOLDERS:
             known[1][key] = row
         return row
 
-    def _replay(self, key: RequestKey) -> Answer | None:
+    def _replay(self, key: RequestKey, environ: dict[str, Any]) -> Answer | None:
         row = self._holder(key[0])
-        if row is None or row[5]:  # nobody's key, or a live fault rule: Flask's work
-            # (row: _REPLAY_COLUMNS in order)
+        if row is None:
             return None
-        tenant_id, version, frozen, base, anchor = row[:5]
-        now = clock_time(frozen, self._datetime(base), self._datetime(anchor))
+        # The endpoint takes the holder from here instead of asking again (callers.caller_of):
+        # nothing it depends on has changed since, or the change counter would have moved.
+        environ[HOLDER] = (key[0], row)
+        if row["live_rules"]:  # a live fault rule: Flask's work
+            return None
+        tenant_id, version = row["id"], row["data_version"]
+        now = clock_time(row["clock_frozen"], row["clock_base"], row["clock_anchor"])
         answer = self.cache.get(tenant_id, (version, now), key)
         if answer is not None:
             self.journal.record(tenant_id, now, answer.call)
