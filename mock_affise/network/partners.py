@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..billing.predicates import seen_by
@@ -142,6 +143,21 @@ def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: i
     return describe_partners(session, tenant_id, now, [affiliate], audience)[0]
 
 
+@functools.cache
+def _describing() -> dict[str, Select]:
+    """The queries describe_partners runs, built once (:tenant_id, :ids)."""
+    tenant_id, ids = bindparam("tenant_id"), bindparam("ids", expanding=True)
+    return {
+        "managers": select(Manager).where(Manager.tenant_id == tenant_id, Manager.id.in_(ids)),
+        "bindings": select(AffiliatePaymentSystem, PaymentSystem.title)
+        .outerjoin(PaymentSystem, and_(PaymentSystem.tenant_id == AffiliatePaymentSystem.tenant_id,
+                                       PaymentSystem.id == AffiliatePaymentSystem.system_id))
+        .where(AffiliatePaymentSystem.tenant_id == tenant_id,
+               AffiliatePaymentSystem.affiliate_id.in_(ids))
+        .order_by(AffiliatePaymentSystem.id),
+    }
+
+
 def describe_partners(session: Session, tenant_id: int, now: datetime,
                       affiliates: Sequence[Affiliate], audience: Audience) -> list[Partner]:
     """Attach managers, payment systems and balances to affiliates in a fixed number of queries."""
@@ -149,18 +165,12 @@ def describe_partners(session: Session, tenant_id: int, now: datetime,
         return []
     ids = [a.id for a in affiliates]
     manager_ids = {a.manager_id for a in affiliates if a.manager_id}
-    managers = {m.id: m for m in session.scalars(
-        select(Manager).where(Manager.tenant_id == tenant_id, Manager.id.in_(manager_ids))
-    )} if manager_ids else {}
+    statements = _describing()
+    managers = {m.id: m for m in session.scalars(statements["managers"], {
+        "tenant_id": tenant_id, "ids": sorted(manager_ids)})} if manager_ids else {}
     bindings: dict[int, list[Binding]] = {aid: [] for aid in ids}
-    for row, title in session.execute(
-        select(AffiliatePaymentSystem, PaymentSystem.title)
-        .outerjoin(PaymentSystem, and_(PaymentSystem.tenant_id == AffiliatePaymentSystem.tenant_id,
-                                       PaymentSystem.id == AffiliatePaymentSystem.system_id))
-        .where(AffiliatePaymentSystem.tenant_id == tenant_id,
-               AffiliatePaymentSystem.affiliate_id.in_(ids))
-        .order_by(AffiliatePaymentSystem.id)
-    ):
+    for row, title in session.execute(statements["bindings"], {"tenant_id": tenant_id,
+                                                               "ids": ids}):
         bindings[row.affiliate_id].append(Binding(row.id, row.system_id, title or "", row.currency,
                                                   row.active, dict(row.fields)))
     balances = affiliate_balances(session, tenant_id, now, ids)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Currency, PaymentSystem
@@ -11,17 +13,19 @@ from . import Page, page_of_rows
 
 def list_currencies(session: Session, tenant_id: int, only_active: bool = False) -> list[Currency]:
     """Return the tenant's currencies by id, only the active ones when asked."""
-    query = select(Currency).where(Currency.tenant_id == tenant_id).order_by(Currency.id)
-    if only_active:
-        query = query.where(Currency.active.is_(True))
-    return list(session.scalars(query))
+    return list(session.scalars(_listed(Currency, only_active), {"tenant_id": tenant_id}))
 
 
 def list_payment_systems(session: Session, tenant_id: int) -> list[PaymentSystem]:
     """Return the tenant's payment systems by id."""
-    return list(session.scalars(
-        select(PaymentSystem).where(PaymentSystem.tenant_id == tenant_id).order_by(PaymentSystem.id)
-    ))
+    return list(session.scalars(_listed(PaymentSystem, False), {"tenant_id": tenant_id}))
+
+
+@functools.cache
+def _listed(model: type, only_active: bool) -> Select:
+    """A tenant's (:tenant_id) rows of model by id, built once."""
+    query = select(model).where(model.tenant_id == bindparam("tenant_id")).order_by(model.id)
+    return query.where(model.active.is_(True)) if only_active else query
 
 
 def page_of_currencies(session: Session, tenant_id: int, page: int,
