@@ -8,7 +8,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Subquery, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import (
+    Select,
+    Subquery,
+    Update,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -94,33 +105,73 @@ def generate_invoices(session: Session, tenant: Tenant, now: datetime,
                                      single_affiliate=request.aid, delay=delay))
 
 
-def _scope_conditions(tenant_id: int, scope: Scope, now: datetime,
-                      before_payment_id: int) -> list[ColumnElement[bool]]:
-    """The conversions a generation bills; used for the totals and the update alike, each
-    executed with the values {"earlier_tenant": tenant_id, "before_payment_id": ...}."""
-    conditions = [Conversion.tenant_id == tenant_id, is_payable(now),
-                  Conversion.created_at < scope.period.end]
-    if scope.period.start is not None:
-        conditions.append(Conversion.created_at >= scope.period.start)
-    if scope.period.since_last_invoice:
+def _scope_values(tenant_id: int, scope: Scope, now: datetime,
+                  before_payment_id: int) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    """Return the shape of a generation's scope (which bounds it has) and their values, for
+    _scope_statements. (Names clear of the conversions' columns, which an UPDATE reserves.)"""
+    period = scope.period
+    values = {
+        "scope_tenant": tenant_id, "scope_now": now, "scope_end": period.end,
+        "scope_start": period.start, "earlier_tenant": tenant_id,
+        "before_payment_id": before_payment_id,
+        "scope_affiliates": list(scope.affiliate_ids or ()),
+        "scope_excluded": list(scope.exclude_affiliate_ids),
+        "scope_offers": list(scope.offer_ids), "scope_advertisers": list(scope.advertiser_ids),
+        "scope_currencies": list(scope.currencies), "scope_countries": list(scope.countries)}
+    shape = (period.start is not None, bool(period.since_last_invoice),
+             scope.affiliate_ids is not None, bool(scope.exclude_affiliate_ids),
+             bool(scope.offer_ids), bool(scope.advertiser_ids), bool(scope.currencies),
+             bool(scope.countries))
+    return shape, values
+
+
+@functools.cache
+def _scope_statements(shape: tuple[bool, ...]) -> tuple[Select, Update]:
+    """The conversions a generation of one shape of scope bills (_scope_values): their totals
+    by affiliate and currency, and the UPDATE giving them to the invoices just made
+    (_new_invoices). Built once per shape: building them per call cost more than running them."""
+    start, since_last, affiliates, excluded, offers, advertisers, currencies, countries = shape
+
+    def listed(name: str) -> Any:
+        return bindparam(name, expanding=True)
+
+    tenant_id = bindparam("scope_tenant")
+    conditions = [Conversion.tenant_id == tenant_id, is_payable(bindparam("scope_now")),
+                  Conversion.created_at < bindparam("scope_end")]
+    if start:
+        conditions.append(Conversion.created_at >= bindparam("scope_start"))
+    if since_last:
         # "From the last invoice": nothing on or before the end of an earlier invoice's period
         # for the same affiliate and currency.
         conditions.append(_not_billed_before())
-    if scope.affiliate_ids is not None:
-        conditions.append(Conversion.affiliate_id.in_(scope.affiliate_ids))
-    if scope.exclude_affiliate_ids:
-        conditions.append(Conversion.affiliate_id.not_in(scope.exclude_affiliate_ids))
-    if scope.offer_ids:
-        conditions.append(Conversion.offer_id.in_(scope.offer_ids))
-    if scope.advertiser_ids:
+    if affiliates:
+        conditions.append(Conversion.affiliate_id.in_(listed("scope_affiliates")))
+    if excluded:
+        conditions.append(Conversion.affiliate_id.not_in(listed("scope_excluded")))
+    if offers:
+        conditions.append(Conversion.offer_id.in_(listed("scope_offers")))
+    if advertisers:
         conditions.append(Conversion.offer_id.in_(
             select(Offer.id).where(Offer.tenant_id == tenant_id,
-                                   Offer.advertiser_id.in_(scope.advertiser_ids))))
-    if scope.currencies:
-        conditions.append(Conversion.currency.in_(scope.currencies))
-    if scope.countries:
-        conditions.append(func.upper(Conversion.country).in_(scope.countries))
-    return conditions
+                                   Offer.advertiser_id.in_(listed("scope_advertisers")))))
+    if currencies:
+        conditions.append(Conversion.currency.in_(listed("scope_currencies")))
+    if countries:
+        conditions.append(func.upper(Conversion.country).in_(listed("scope_countries")))
+    totals = (select(Conversion.affiliate_id, Conversion.currency, func.sum(Conversion.payouts),
+                     func.count())
+              .where(*conditions).group_by(Conversion.affiliate_id, Conversion.currency))
+    # One UPDATE ... FROM joining the conversions to the invoices just made, on (affiliate,
+    # currency): the database walks each new invoice's unbilled conversions through
+    # ix_conversions_payable. (A correlated subquery per conversion instead scanned the new
+    # invoices' id range twice per row: seconds for 100,000 conversions.)
+    new_invoice = _new_invoices()
+    billing = (update(Conversion)
+               .where(*conditions, Conversion.affiliate_id == new_invoice.c.pid,
+                      Conversion.currency == new_invoice.c.code)
+               .values(payment_id=new_invoice.c.id, updated_at=bindparam("billed_at"))
+               .execution_options(synchronize_session=False))
+    return totals, billing
 
 
 @functools.cache
@@ -170,14 +221,10 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
     unknown = [code for code in scope.currencies if code not in currencies]
     if unknown:
         raise ValidationError("currencies", f"unknown currency code '{unknown[0]}'")
-    conditions = _scope_conditions(tid, scope, now, tenant.next_payment_id)
-    values = {"earlier_tenant": tid, "before_payment_id": tenant.next_payment_id}
+    shape, values = _scope_values(tid, scope, now, tenant.next_payment_id)
+    totals, billing = _scope_statements(shape)
     groups = {(affiliate_id, code): (total, count) for affiliate_id, code, total, count in
-              session.execute(
-                  select(Conversion.affiliate_id, Conversion.currency,
-                         func.sum(Conversion.payouts), func.count())
-                  .where(*conditions)
-                  .group_by(Conversion.affiliate_id, Conversion.currency), values).all()}
+              session.execute(totals, values).all()}
     owed = owed_referral_money(session, tid, tenant.settings, scope.period.end,
                                scope.affiliate_ids, scope.exclude_affiliate_ids, scope.currencies)
     result = Generation()
@@ -222,21 +269,11 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
             raise NothingMade(first_reason, result)
         finish(session, tenant, now, delay, [])
         return result
-    session.execute(insert(Payment), new_payments)
+    # Core, not the ORM's bulk insert: the rows are complete, and the ORM's path cost more.
+    session.connection().execute(insert(Payment.__table__), new_payments)
     first, last = new_payments[0]["id"], new_payments[-1]["id"]
-    # One UPDATE ... FROM joining the conversions to the invoices just made, on (affiliate,
-    # currency): the database walks each new invoice's unbilled conversions through
-    # ix_conversions_payable. (A correlated subquery per conversion instead scanned the new
-    # invoices' id range twice per row: seconds for 100,000 conversions.)
-    new_invoice = _new_invoices()
-    billed = session.execute(
-        update(Conversion)
-        .where(*conditions, Conversion.affiliate_id == new_invoice.c.pid,
-               Conversion.currency == new_invoice.c.code)
-        .values(payment_id=new_invoice.c.id, updated_at=now)
-        .execution_options(synchronize_session=False),
-        {**values, "new_tenant": tid, "first": first, "last": last},
-    ).rowcount
+    billed = session.execute(billing, {**values, "new_tenant": tid, "first": first,
+                                       "last": last, "billed_at": now}).rowcount
     if billed != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
         raise ServerError()
     take_referral_money(session, tid, scope.period.end, taking, expected_referrals)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, parse_timestamp
@@ -36,18 +36,19 @@ def display_name(affiliate: Affiliate) -> str:
 
 
 def rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
-               ids: Iterable[Any]) -> list[Any]:
-    """Load a tenant's rows whose column is in ids."""
+               ids: Iterable[Any]) -> list[Row[Any]]:
+    """Read a tenant's rows of model whose column is in ids, as rows (attributes by column
+    name), not ORM objects: a generation only reads them, and loading objects cost more."""
     ids = set(ids)
     listed = len(ids) <= _IN_LIMIT
     query = _rows_statement(model, column.key, listed)
-    return [row for row in session.scalars(query, {"tenant_id": tenant_id, "ids": list(ids)})
+    return [row for row in session.execute(query, {"tenant_id": tenant_id, "ids": list(ids)})
             if getattr(row, column.key) in ids]
 
 
-def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Any]:
-    """Load all of a tenant's rows of model."""
-    return list(session.scalars(_rows_statement(model, "tenant_id", False),
+def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Row[Any]]:
+    """Read all of a tenant's rows of model, as rows (see rows_by_id)."""
+    return list(session.execute(_rows_statement(model, "tenant_id", False),
                                 {"tenant_id": tenant_id}))
 
 
@@ -55,18 +56,19 @@ def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Any]:
 def _rows_statement(model: type, column: str, listed: bool) -> Select:
     """A tenant's rows of model (:tenant_id), only those whose column is in :ids when listed;
     built once (a generation asks several, and building them cost more than running them)."""
-    query = select(model).where(model.tenant_id == bindparam("tenant_id"))
+    table = model.__table__
+    query = select(table).where(table.c.tenant_id == bindparam("tenant_id"))
     if listed:
-        query = query.where(getattr(model, column).in_(bindparam("ids", expanding=True)))
+        query = query.where(table.c[column].in_(bindparam("ids", expanding=True)))
     return query
 
 
 @dataclass
 class Payee:
-    """How an affiliate is paid in one currency."""
+    """How an affiliate is paid in one currency (rows of its binding and its system)."""
 
-    binding: AffiliatePaymentSystem
-    system: PaymentSystem
+    binding: Row[Any]
+    system: Row[Any]
 
     @property
     def pay_acc(self) -> str:
