@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Currency, PaymentSystem
 from . import Page, page_of_rows
 
 
-def list_currencies(session: Session, tenant_id: int, only_active: bool = False) -> list[Currency]:
-    """Return the tenant's currencies by id, only the active ones when asked."""
-    return list(session.scalars(_listed(Currency, only_active), {"tenant_id": tenant_id}))
+def list_currencies(session: Session, tenant_id: int, only_active: bool = False) -> list[Row[Any]]:
+    """Return the tenant's currencies by id (rows), only the active ones when asked."""
+    return list(session.execute(_listed(Currency, only_active), {"tenant_id": tenant_id}))
 
 
-def list_payment_systems(session: Session, tenant_id: int) -> list[PaymentSystem]:
-    """Return the tenant's payment systems by id."""
-    return list(session.scalars(_listed(PaymentSystem, False), {"tenant_id": tenant_id}))
+def list_payment_systems(session: Session, tenant_id: int) -> list[Row[Any]]:
+    """Return the tenant's payment systems by id (rows)."""
+    return list(session.execute(_listed(PaymentSystem, False), {"tenant_id": tenant_id}))
 
 
 @functools.cache
 def _listed(model: type, only_active: bool) -> Select:
-    """A tenant's (:tenant_id) rows of model by id, built once."""
-    query = select(model).where(model.tenant_id == bindparam("tenant_id")).order_by(model.id)
-    return query.where(model.active.is_(True)) if only_active else query
+    """A tenant's (:tenant_id) rows of model by id, as Core rows (read only: loading ORM
+    objects cost more than the query), built once."""
+    table = model.__table__
+    query = select(table).where(table.c.tenant_id == bindparam("tenant_id")).order_by(table.c.id)
+    return query.where(table.c.active.is_(True)) if only_active else query
 
 
 def page_of_currencies(session: Session, tenant_id: int, page: int,
