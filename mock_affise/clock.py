@@ -81,7 +81,11 @@ def parse_duration(text: str) -> int:
 
 def format_timestamp(moment: datetime | None) -> str | None:
     """Render a timestamp as Affise does: YYYY-MM-DD HH:MM:SS, no zone."""
-    return None if moment is None else moment.strftime(TIMESTAMP_FORMAT)
+    if moment is None:
+        return None
+    if moment.tzinfo is None and moment.year >= 1000:  # isoformat: a third of strftime's time
+        return moment.isoformat(" ", "seconds")
+    return moment.strftime(TIMESTAMP_FORMAT)
 
 
 def parse_timestamp(text: str) -> datetime:

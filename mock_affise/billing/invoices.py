@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -32,7 +33,7 @@ class OfferCost:
 class Invoice:
     """An invoice with everything its wire form shows."""
 
-    payment: Payment
+    payment: Payment | Row[Any]  # read only: a row of payments serves as well as an object
     currency_code: str
     conversion_ids: list[str] = field(default_factory=list)
     costs: list[OfferCost] = field(default_factory=list)
@@ -62,10 +63,10 @@ def get_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime
 def read_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Invoice:
     """Load one invoice for reading (a detached row, no ORM identity map), or raise 404."""
     row = session.connection().execute(_page_statements()["payment"], {
-        "tenant_id": tenant_id, "payment_id": invoice_id}).mappings().first()
-    if row is None or (row["visible_at"] is not None and row["visible_at"] > now):
+        "tenant_id": tenant_id, "payment_id": invoice_id}).first()
+    if row is None or (row.visible_at is not None and row.visible_at > now):
         raise NotFound()
-    [invoice] = load_invoices(session, tenant_id, [Payment(**row)])
+    [invoice] = load_invoices(session, tenant_id, [row])
     return invoice
 
 
@@ -136,7 +137,8 @@ def _page_statements() -> dict[str, Select]:
     }
 
 
-def load_invoices(session: Session, tenant_id: int, payments: list[Payment]) -> list[Invoice]:
+def load_invoices(session: Session, tenant_id: int,
+                  payments: Sequence[Payment | Row[Any]]) -> list[Invoice]:
     """Attach conversions, offer costs, corrections and referral invoices: five queries a page."""
     if not payments:
         return []
@@ -212,7 +214,7 @@ def _filtered(shape: tuple[bool, ...]) -> Select:
         return bindparam(name, expanding=True)
 
     tenant_id = bindparam("tenant_id")
-    query = select(Payment).where(
+    query = select(Payment.__table__).where(
         Payment.tenant_id == tenant_id, visible(bindparam("now")),
         Payment.posted_date >= bindparam("posted_from"),
         Payment.posted_date < bindparam("posted_to"))
@@ -254,6 +256,7 @@ def list_invoices(session: Session, tenant_id: int, where: InvoiceFilter, page: 
     """Return one page of invoices, newest id first, and how many match in all."""
     shape, values = _filter_values(tenant_id, where, now)
     total = session.scalar(_counted(shape), values) or 0
-    payments = list(session.scalars(_paged(shape), {**values, "offset": (page - 1) * limit,
+    # Rows, not ORM objects: a page only reads them, and loading 100 objects cost a sixth of it.
+    payments = list(session.execute(_paged(shape), {**values, "offset": (page - 1) * limit,
                                                     "limit": limit}))
     return load_invoices(session, tenant_id, payments), total
