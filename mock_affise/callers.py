@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from .db import run_driver
+from .db import driver_row
 from .harness import faults
 from .models import Affiliate, FaultRule, Manager, Tenant
 
@@ -79,7 +79,5 @@ def find_caller(session: Session, key: str | None, method: str = "GET") -> Calle
     if not key:
         return None
     # As the driver's own SQL: SQLAlchemy's execution path cost more than the lookup itself.
-    cursor, statement = run_driver(session, caller_statement,
-                                   {"key": key, "method": method.upper()})
-    row = cursor.fetchone()
-    return None if row is None else caller_of(statement.row(row))
+    row = driver_row(session, caller_statement, {"key": key, "method": method.upper()})
+    return None if row is None else caller_of(row)

@@ -12,7 +12,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text, update
+from sqlalchemy import BindParameter, Connection, Insert, Table, bindparam, insert, text, update
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -290,6 +290,26 @@ def run_driver(session: Session, build: Callable[[], Any],
     return cursor, statement
 
 
+def driver_row(session: Session, build: Callable[[], Any],
+               params: dict[str, Any]) -> dict[str, Any] | None:
+    """Run build()'s statement (see run_driver); return its first row read by column name, or
+    None when it has none."""
+    cursor, statement = run_driver(session, build, params)
+    row = cursor.fetchone()
+    return None if row is None else statement.row(row)
+
+
+def list_parameter(name: str) -> BindParameter[Any]:
+    """Return a parameter taking a list, for IN and NOT IN in a statement built once."""
+    return bindparam(name, expanding=True)
+
+
+def insert_returning_id(table: Table, names: Sequence[str]) -> Insert:
+    """Return an INSERT into table of the columns names, each from the parameter of its name,
+    that returns the new row's id (for a statement built once)."""
+    return insert(table).values({name: bindparam(name) for name in names}).returning(table.c.id)
+
+
 def _lock_statement() -> Any:
     tenants = Tenant.__table__
     return (update(tenants).where(tenants.c.id == bindparam("id"))
@@ -305,11 +325,9 @@ def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
     PostgreSQL; SQLite's write transaction holds the whole database) and RETURNING reads the
     row as it stands under the lock.
     """
-    cursor, statement = run_driver(session, _lock_statement, {"id": tenant_id})
-    row = cursor.fetchone()
-    if row is None:
+    values = driver_row(session, _lock_statement, {"id": tenant_id})
+    if values is None:
         return None
-    values = statement.row(row)
     held = session.identity_map.get(identity_key(Tenant, tenant_id))
     if held is not None:  # loaded earlier in this session: refreshed in place
         for name, value in values.items():

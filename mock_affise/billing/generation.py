@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..db import list_parameter
 from ..errors import (
     AffiseError,
     BelowMinimumPayment,
@@ -132,9 +133,6 @@ def _scope_statements(shape: tuple[bool, ...]) -> tuple[Select, Update]:
     (_new_invoices). Built once per shape: building them per call cost more than running them."""
     start, since_last, affiliates, excluded, offers, advertisers, currencies, countries = shape
 
-    def listed(name: str) -> Any:
-        return bindparam(name, expanding=True)
-
     tenant_id = bindparam("scope_tenant")
     conditions = [Conversion.tenant_id == tenant_id, is_payable(bindparam("scope_now")),
                   Conversion.created_at < bindparam("scope_end")]
@@ -145,19 +143,19 @@ def _scope_statements(shape: tuple[bool, ...]) -> tuple[Select, Update]:
         # for the same affiliate and currency.
         conditions.append(_not_billed_before())
     if affiliates:
-        conditions.append(Conversion.affiliate_id.in_(listed("scope_affiliates")))
+        conditions.append(Conversion.affiliate_id.in_(list_parameter("scope_affiliates")))
     if excluded:
-        conditions.append(Conversion.affiliate_id.not_in(listed("scope_excluded")))
+        conditions.append(Conversion.affiliate_id.not_in(list_parameter("scope_excluded")))
     if offers:
-        conditions.append(Conversion.offer_id.in_(listed("scope_offers")))
+        conditions.append(Conversion.offer_id.in_(list_parameter("scope_offers")))
     if advertisers:
         conditions.append(Conversion.offer_id.in_(
             select(Offer.id).where(Offer.tenant_id == tenant_id,
-                                   Offer.advertiser_id.in_(listed("scope_advertisers")))))
+                                   Offer.advertiser_id.in_(list_parameter("scope_advertisers")))))
     if currencies:
-        conditions.append(Conversion.currency.in_(listed("scope_currencies")))
+        conditions.append(Conversion.currency.in_(list_parameter("scope_currencies")))
     if countries:
-        conditions.append(func.upper(Conversion.country).in_(listed("scope_countries")))
+        conditions.append(func.upper(Conversion.country).in_(list_parameter("scope_countries")))
     totals = (select(Conversion.affiliate_id, Conversion.currency, func.sum(Conversion.payouts),
                      func.count())
               .where(*conditions).group_by(Conversion.affiliate_id, Conversion.currency))

@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from ..db import list_parameter
 from ..errors import NotFound, PaymentFinished
 from ..models import Conversion, Correction, Currency, Offer, Payment, PaymentSystem
 from . import rules
@@ -105,14 +106,13 @@ def _stored_revenue() -> Select:
 @functools.cache
 def _page_statements() -> dict[str, Select]:
     """The queries that fill a page of invoices, built once (their compiled form is cached)."""
-    tenant, ids = bindparam("tenant_id"), bindparam("ids", expanding=True)
+    tenant, ids = bindparam("tenant_id"), list_parameter("ids")
     billed = (Conversion.tenant_id == tenant, Conversion.payment_id.in_(ids))
     return {
         "payment": select(Payment.__table__).where(Payment.tenant_id == tenant,
                                                    Payment.id == bindparam("payment_id")),
         "codes": select(Currency.id, Currency.code).where(
-            Currency.tenant_id == tenant, Currency.id.in_(bindparam("currency_ids",
-                                                                    expanding=True))),
+            Currency.tenant_id == tenant, Currency.id.in_(list_parameter("currency_ids"))),
         # No ORDER BY: with one, SQLite's planner walks every conversion of the tenant by
         # ix_conversions_created (140 us an invoice at 2,000 conversions, growing with the
         # network) instead of searching ix_conversions_payable by invoice; load_invoices sorts.
@@ -210,9 +210,6 @@ def _filtered(shape: tuple[bool, ...]) -> Select:
     value is a parameter."""
     ids, statuses, affiliates, currencies, managers, systems, accounts, since, until = shape
 
-    def listed(name: str) -> Any:
-        return bindparam(name, expanding=True)
-
     tenant_id = bindparam("tenant_id")
     query = select(Payment.__table__).where(
         Payment.tenant_id == tenant_id, visible(bindparam("now")),
@@ -225,14 +222,14 @@ def _filtered(shape: tuple[bool, ...]) -> Select:
                                  (managers, Payment.manager_id, "manager_ids"),
                                  (accounts, Payment.pay_acc, "payment_accounts")):
         if wanted:
-            query = query.where(column.in_(listed(name)))
+            query = query.where(column.in_(list_parameter(name)))
     if systems:
         titles = select(PaymentSystem.id).where(
             PaymentSystem.tenant_id == tenant_id,
-            PaymentSystem.title.in_(listed("payment_systems")))
-        query = query.where(or_(Payment.pay_sys.in_(listed("system_ids")),
+            PaymentSystem.title.in_(list_parameter("payment_systems")))
+        query = query.where(or_(Payment.pay_sys.in_(list_parameter("system_ids")),
                                 Payment.pay_sys.in_(titles),
-                                Payment.pay_sys_name.in_(listed("payment_systems"))))
+                                Payment.pay_sys_name.in_(list_parameter("payment_systems"))))
     if since:
         query = query.where(Payment.updated_at >= bindparam("updated_from"))
     if until:

@@ -12,6 +12,7 @@ from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, parse_timestamp
+from ..db import list_parameter
 from ..effects import MAX_IDS, note
 from ..errors import AffiseError, GenerationRunning
 from ..models import (
@@ -59,7 +60,7 @@ def _rows_statement(model: type, column: str, listed: bool) -> Select:
     table = model.__table__
     query = select(table).where(table.c.tenant_id == bindparam("tenant_id"))
     if listed:
-        query = query.where(table.c[column].in_(bindparam("ids", expanding=True)))
+        query = query.where(table.c[column].in_(list_parameter("ids")))
     return query
 
 
@@ -97,7 +98,7 @@ def ensure_idle(tenant: Tenant, now: datetime) -> None:
 
 
 _BILLED = (select(Conversion.id).where(Conversion.tenant_id == bindparam("tenant_id"),
-                                       Conversion.payment_id.in_(bindparam("made", expanding=True)))
+                                       Conversion.payment_id.in_(list_parameter("made")))
            .order_by(Conversion.id).limit(MAX_IDS))
 
 

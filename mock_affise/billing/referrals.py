@@ -18,6 +18,7 @@ from sqlalchemy import Select, Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..db import list_parameter
 from ..errors import ServerError
 from ..models import Affiliate, Currency, Payment
 from . import rules
@@ -53,14 +54,11 @@ def _owed_statement(before: bool, some: bool, excluded: bool, currencies: bool) 
     """The owed-money query for one shape of scope, built once: its values are parameters
     (:tenant_id, :before, :ids, :excluded, :currencies). Building it per call cost more than
     running it."""
-    def listed(name: str) -> Any:
-        return bindparam(name, expanding=True)
-
     tenant_id = bindparam("tenant_id")
     conditions = _scoped(tenant_id, bindparam("before") if before else None,
-                         listed("ids") if some else None,
-                         listed("excluded") if excluded else None,
-                         listed("currencies") if currencies else None)
+                         list_parameter("ids") if some else None,
+                         list_parameter("excluded") if excluded else None,
+                         list_parameter("currencies") if currencies else None)
     owed_ids = select(Payment.id).where(*conditions)
     revenue = own_revenue(tenant_id, owed_ids)
     main = aliased(Affiliate)
@@ -105,7 +103,7 @@ def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str,
 def _take_statement() -> Update:
     """Owed referral invoices (:taking_tenant, Completed before :before) given to the new main
     invoice among :taking for their currency; built once (its alias is dear to adapt)."""
-    tenant_id, taking = bindparam("taking_tenant"), bindparam("taking", expanding=True)
+    tenant_id, taking = bindparam("taking_tenant"), list_parameter("taking")
     main = aliased(Payment)
     new_invoice = (select(main.id).where(main.tenant_id == tenant_id, main.id.in_(taking),
                                          main.pid == Affiliate.ref,
@@ -132,7 +130,7 @@ def take_referral_money(session: Session, tenant_id: int, before: datetime,
 
 _TAKEN_BY = (select(Payment.ref_payment_id, Payment.id)
              .where(Payment.tenant_id == bindparam("tenant_id"),
-                    Payment.ref_payment_id.in_(bindparam("mains", expanding=True)))
+                    Payment.ref_payment_id.in_(list_parameter("mains")))
              .order_by(Payment.id))
 
 

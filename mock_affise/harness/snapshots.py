@@ -6,10 +6,11 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, bindparam, insert, select, union
+from sqlalchemy import Insert, Select, select, union
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
+from ..db import insert_returning_id
 from ..errors import KeysTaken, NotFound
 from ..models import SNAPSHOT_TABLES, Affiliate, Manager, Snapshot, Tenant
 from ..network.keys import taken_keys
@@ -43,9 +44,7 @@ def save_snapshot(session: Session, tenant: Tenant, name: str, now: datetime) ->
 
 @functools.cache
 def _new_snapshot() -> Insert:
-    table = Snapshot.__table__
-    return insert(table).values({name: bindparam(name) for name in (
-        "tenant_id", "name", "created_at", "state")}).returning(table.c.id)
+    return insert_returning_id(Snapshot.__table__, ("tenant_id", "name", "created_at", "state"))
 
 
 def save_state(session: Session, tenant_id: int, name: str, now: datetime,

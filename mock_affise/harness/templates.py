@@ -22,11 +22,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select, text
+from sqlalchemy import Insert, Select, Table, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import host_now, parse_timestamp
-from ..db import run_driver
+from ..db import driver_row, insert_returning_id, run_driver
 from ..errors import LimitReached
 from ..fixtures import document_digest
 from ..models import SNAPSHOT_TABLES, Snapshot, Tenant
@@ -102,11 +102,8 @@ _HOLDERS = {live.name: _holders_statement(shadow) for live, shadow in copies.KEY
 
 @functools.cache
 def _new_tenant() -> Insert:
-    tenants = Tenant.__table__
-    return insert(tenants).values(
-        {name: bindparam(name) for name in ("clock_frozen", "clock_base", "clock_anchor",
-                                            "settings", *snapshots.COUNTERS)}
-    ).returning(tenants.c.id)
+    return insert_returning_id(Tenant.__table__, ("clock_frozen", "clock_base", "clock_anchor",
+                                                  "settings", *snapshots.COUNTERS))
 
 
 def copy_template(session: Session, key: str,
@@ -117,11 +114,9 @@ def copy_template(session: Session, key: str,
     Refused once the server holds limit tenants (MAX_TENANTS). Every statement is prepared
     once (see db.driver_statement): a test suite makes a tenant per test.
     """
-    cursor, found = run_driver(session, _find_statement, {"name": key})
-    row = cursor.fetchone()
-    if row is None:
+    template = driver_row(session, _find_statement, {"name": key})
+    if template is None:
         return None
-    template = found.row(row)
     if limit is not None and run_driver(session, _count_statement, {})[0].fetchone()[0] >= limit:
         raise LimitReached("tenants", limit, "MAX_TENANTS")
     state = template["state"]

@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..billing.predicates import effectively_approved, on_hold
 from ..billing.referrals import owed_referral_money
 from ..billing.rules import APPROVED, HOLD
+from ..db import list_parameter
 from ..models import Affiliate, Conversion, Currency, Tenant
 from ..money import ZERO
 
@@ -61,7 +62,7 @@ def _balance_statement() -> Select:
                    func.sum(case((effectively_approved(now), Conversion.payouts), else_=ZERO)),
                    func.sum(case((on_hold(now), Conversion.payouts), else_=ZERO)))
             .where(_unbilled(bindparam("tenant_id")),
-                   Conversion.affiliate_id.in_(bindparam("ids", expanding=True)))
+                   Conversion.affiliate_id.in_(list_parameter("ids")))
             .group_by(Conversion.affiliate_id, Conversion.currency))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, bindparam, select, text, union
 from sqlalchemy.orm import Session
 
+from ..db import list_parameter
 from ..models import Affiliate, Manager
 
 # PostgreSQL advisory lock held by every transaction that hands out keys: tenants' writes run in
@@ -42,7 +43,7 @@ def taken_keys(session: Session, keys: Iterable[str], other_than: int | None = N
 def _taken_statement(outside_one: bool) -> CompoundSelect:
     """Keys (:keys) a manager or an affiliate holds, outside tenant :other when outside_one;
     built once (each tenant made asks it)."""
-    wanted = bindparam("keys", expanding=True)
+    wanted = list_parameter("keys")
     asked = []
     for holder in (Manager, Affiliate):
         query = select(holder.api_key).where(holder.api_key.in_(wanted))

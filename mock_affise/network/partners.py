@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..billing.predicates import seen_by
 from ..billing.rules import EVERYONE, Audience, percent_allowed
+from ..db import list_parameter
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import (
@@ -146,7 +147,7 @@ def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: i
 @functools.cache
 def _describing() -> dict[str, Select]:
     """The queries describe_partners runs, built once (:tenant_id, :ids)."""
-    tenant_id, ids = bindparam("tenant_id"), bindparam("ids", expanding=True)
+    tenant_id, ids = bindparam("tenant_id"), list_parameter("ids")
     return {
         "managers": select(Manager).where(Manager.tenant_id == tenant_id, Manager.id.in_(ids)),
         "bindings": select(AffiliatePaymentSystem, PaymentSystem.title)
