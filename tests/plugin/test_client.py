@@ -122,3 +122,41 @@ def test_a_missing_document_file_is_named_before_any_call(served, tmp_path):
 
     assert str(caught.value) == (
         f"create_tenant: fixture file {tmp_path / 'missing.json'} does not exist")
+
+
+def test_control_calls_reach_an_app_in_this_process_without_a_socket(tmp_path):
+    from mock_affise import create_app
+
+    app = create_app({"DATABASE_URL": fresh_database_url(tmp_path / "inproc.db")})
+    try:
+        # Nothing listens on port 9: every call through a socket would fail.
+        with MockAffise("http://127.0.0.1:9", None, app) as mock:
+            made = mock.create_tenant()
+            assert made.clock()["now"] == "2022-05-23 12:00:00"
+            assert made.tenant_id in [t["tenant"] for t in mock.tenants()]
+            with pytest.raises(MockAffiseControlError) as missing:
+                mock.control("GET", "/_mock/tenants/999999/clock")
+            mock.delete_tenant(made.tenant_id)
+            assert made.tenant_id not in [t["tenant"] for t in mock.tenants()]
+    finally:
+        app.extensions["mock_affise"].db.dispose()
+
+    assert (missing.value.status, missing.value.message) == (404, "Tenant not found")
+
+
+def test_an_in_process_control_plane_still_needs_its_token(tmp_path):
+    from mock_affise import create_app
+
+    app = create_app({"DATABASE_URL": fresh_database_url(tmp_path / "locked.db"),
+                      "CONTROL_TOKEN": "s3cret"})
+    try:
+        with MockAffise("http://127.0.0.1:9", None, app) as bare, \
+                pytest.raises(MockAffiseControlError) as refused:
+            bare.create_tenant()
+        with MockAffise("http://127.0.0.1:9", "s3cret", app) as mock:
+            assert sorted(mock.create_tenant().affiliate_keys) == [2, 3, 4, 5, 6]
+    finally:
+        app.extensions["mock_affise"].db.dispose()
+
+    assert (refused.value.status, refused.value.message) == (
+        401, "Control token is necessary: send it in X-Mock-Control-Token")
