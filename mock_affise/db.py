@@ -7,12 +7,22 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Insert, Table, bindparam, insert, text, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Insert,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,6 +32,7 @@ from .engines import (
     SERVER_SCHEMAS_READY,
     WRITE_OPTION,
     check_columns,
+    driver_errors,
     is_memory_url,
     keep_memory_engine,
     release_server_engine,
@@ -286,8 +297,22 @@ def run_driver(session: Session, build: Callable[[], Any],
     """Run build()'s statement (see driver_statement) with params in session's transaction;
     return the driver's cursor and the statement (whose row() reads the cursor's rows)."""
     statement = driver_statement(session.get_bind().dialect, build)
-    cursor = driver_connection(session).execute(statement.sql, {**statement.defaults, **params})
-    return cursor, statement
+    return driver_execute(session, statement.sql, {**statement.defaults, **params}), statement
+
+
+def driver_execute(session: Session, sql: str, params: Mapping[str, Any]) -> Any:
+    """Run sql (the driver's own, named parameters) with params in session's transaction and
+    return the driver's cursor; the driver's errors come out as SQLAlchemy's."""
+    connection = driver_connection(session)
+    with driver_errors(session.get_bind().dialect, sql, params):
+        return connection.execute(sql, params)
+
+
+def driver_execute_many(session: Session, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run sql once per row of parameters in session's transaction (see driver_execute)."""
+    cursor = driver_connection(session).cursor()
+    with driver_errors(session.get_bind().dialect, sql, rows):
+        cursor.executemany(sql, rows)
 
 
 def driver_row(session: Session, build: Callable[[], Any],
@@ -304,16 +329,30 @@ def list_parameter(name: str) -> BindParameter[Any]:
     return bindparam(name, expanding=True)
 
 
-def insert_returning_id(table: Table, names: Sequence[str]) -> Insert:
-    """Return an INSERT into table of the columns names, each from the parameter of its name,
-    that returns the new row's id (for a statement built once)."""
-    return insert(table).values({name: bindparam(name) for name in names}).returning(table.c.id)
+def insert_row(session: Session, build: Callable[[], Insert], values: Mapping[str, Any]) -> int:
+    """Insert one row with build()'s statement (built once: see parameters_insert) through
+    Core, and return its new id."""
+    return session.connection().execute(build(), values).inserted_primary_key[0]
+
+
+def parameters_insert(table: Table, names: Sequence[str]) -> Insert:
+    """Build an INSERT into table of the columns names, each from the parameter of its name."""
+    return insert(table).values({name: bindparam(name) for name in names})
+
+
+def _bump_statement() -> Any:
+    tenants = Tenant.__table__
+    return (update(tenants).where(tenants.c.id == bindparam("id"))
+            .values(data_version=tenants.c.data_version + 1))
 
 
 def _lock_statement() -> Any:
+    return _bump_statement().returning(*Tenant.__table__.c)
+
+
+def _tenant_statement() -> Any:
     tenants = Tenant.__table__
-    return (update(tenants).where(tenants.c.id == bindparam("id"))
-            .values(data_version=tenants.c.data_version + 1).returning(*tenants.c))
+    return select(tenants).where(tenants.c.id == bindparam("id"))
 
 
 def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
@@ -323,9 +362,15 @@ def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
     data version: a read answer cached at the old version is never served again. One
     UPDATE ... RETURNING on the driver's connection: the UPDATE takes the row's lock (on
     PostgreSQL; SQLite's write transaction holds the whole database) and RETURNING reads the
-    row as it stands under the lock.
+    row as it stands under the lock. (The ORM's own UPDATE ... RETURNING was half a tenant's
+    drop.)
     """
-    values = driver_row(session, _lock_statement, {"id": tenant_id})
+    session.flush()  # what the session holds first: the row below replaces its tenant's
+    if session.get_bind().dialect.update_returning:
+        values = driver_row(session, _lock_statement, {"id": tenant_id})
+    else:  # SQLite before 3.35: no RETURNING
+        run_driver(session, _bump_statement, {"id": tenant_id})
+        values = driver_row(session, _tenant_statement, {"id": tenant_id})
     if values is None:
         return None
     held = session.identity_map.get(identity_key(Tenant, tenant_id))

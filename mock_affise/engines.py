@@ -6,14 +6,15 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from .models import Base
@@ -85,9 +86,22 @@ def sqlite_engine(url: str) -> Engine:
         # On the driver's connection: every request begins one, and SQLAlchemy's execution
         # path around this one statement cost more than the statement.
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        with driver_errors(conn.dialect, statement, ()):
+            conn.connection.driver_connection.execute(statement)
 
     return engine
+
+
+@contextmanager
+def driver_errors(dialect: Dialect, statement: str, params: Any) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy raises them (DBAPIError and its kinds), for a
+    statement sent on the driver's own connection: callers catch SQLAlchemy's errors."""
+    dbapi = dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(statement, params, exc, dbapi.Error) from exc
 
 
 class OutdatedSchema(SQLAlchemyError):

@@ -26,7 +26,6 @@ from ..harness.journal import Entry, Journal
 # kept; and the endpoint's ticket for the answer it rendered, when it may be replayed.
 REQUEST_KEY = "mock_affise.request_key"
 TICKET = "mock_affise.answer_ticket"
-HOLDER = "mock_affise.key_holder"  # (API key, its caller row), when this layer has read it
 
 log = logging.getLogger("mock_affise")
 MAX_HOLDERS = 10_000  # API keys whose holder a process remembers between changes
@@ -130,7 +129,7 @@ class FastReads:
         if key is None:
             return self.app(environ, start_response)
         try:
-            replayed = self._replay(key, environ)
+            replayed = self._replay(key)
         except Exception:  # the slow path answers, and reports what went wrong
             log.exception("answer replay failed on %s", environ.get("PATH_INFO"))
             replayed = None
@@ -163,14 +162,9 @@ class FastReads:
             known[1][key] = row
         return row
 
-    def _replay(self, key: RequestKey, environ: dict[str, Any]) -> Answer | None:
+    def _replay(self, key: RequestKey) -> Answer | None:
         row = self._holder(key[0])
-        if row is None:
-            return None
-        # The endpoint takes the holder from here instead of asking again (callers.caller_of):
-        # nothing it depends on has changed since, or the change counter would have moved.
-        environ[HOLDER] = (key[0], row)
-        if row["live_rules"]:  # a live fault rule: Flask's work
+        if row is None or row["live_rules"]:  # nobody's key, or a live fault rule: Flask's work
             return None
         tenant_id, version = row["id"], row["data_version"]
         now = clock_time(row["clock_frozen"], row["clock_base"], row["clock_anchor"])

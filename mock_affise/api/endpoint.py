@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..billing.reports import GenerationRefused
 from ..billing.rules import ADMIN_ROLE, AFFILIATE_ROLE, MANAGER_ROLE, Audience, audience
-from ..callers import Caller, Principal, caller_of, find_caller
+from ..callers import Caller, Principal, find_caller
 from ..clock import tenant_now
 from ..db import Database, driver_connection, lock_tenant
 from ..effects import collected
@@ -27,7 +27,7 @@ from ..errors import AffiseError, Forbidden, ServerError, Unauthorized, envelope
 from ..harness import faults, journal
 from ..harness.config import generation_delay
 from ..models import Tenant
-from .answers import HOLDER, REQUEST_KEY, TICKET, Ticket
+from .answers import REQUEST_KEY, TICKET, Ticket
 from .params import Params, load
 from .wire import JSON_TYPE, api_key, request_params
 
@@ -70,8 +70,8 @@ class Call:
 
 @functools.cache
 def _schema(kind: type[Params]) -> Params:
-    """One instance of each request schema: loading keeps no state on it, and making one per
-    request was 3% of a simple read."""
+    """Return the one instance of a request schema: loading keeps no state on it, and making
+    one per request was 3% of a simple read."""
     return kind()
 
 
@@ -116,11 +116,7 @@ def drop_connection(wsgi_request: Request) -> None:
 
 def _who(session: Session, key: str | None) -> Caller:
     """Find who holds key; raise 401 when nobody does."""
-    held = request.environ.get(HOLDER)  # (key, row) read just now below Flask (FastReads)
-    if held is not None and held[0] == key:
-        caller = caller_of(held[1])
-    else:
-        caller = find_caller(session, key, request.method)
+    caller = find_caller(session, key, request.method)
     if caller is None:
         raise Unauthorized()
     return caller

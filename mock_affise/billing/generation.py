@@ -128,7 +128,7 @@ def _scope_values(tenant_id: int, scope: Scope, now: datetime,
 
 @functools.cache
 def _scope_statements(shape: tuple[bool, ...]) -> tuple[Select, Update]:
-    """The conversions a generation of one shape of scope bills (_scope_values): their totals
+    """Build, once per shape of scope (_scope_values), what a generation bills: the totals
     by affiliate and currency, and the UPDATE giving them to the invoices just made
     (_new_invoices). Built once per shape: building them per call cost more than running them."""
     start, since_last, affiliates, excluded, offers, advertisers, currencies, countries = shape
@@ -174,8 +174,9 @@ def _scope_statements(shape: tuple[bool, ...]) -> tuple[Select, Update]:
 
 @functools.cache
 def _not_billed_before() -> ColumnElement[bool]:
-    """No invoice of the tenant (:earlier_tenant) made before :before_payment_id covers the
-    conversion's affiliate, currency and time; built once, as aliases are dear to adapt."""
+    """Build, once (aliases are dear to adapt), the condition that no invoice of the tenant
+    (:earlier_tenant) made before :before_payment_id covers the conversion's affiliate,
+    currency and time."""
     earlier, currency = aliased(Payment), aliased(Currency)
     return ~exists(
         select(earlier.id).join(currency, and_(currency.tenant_id == earlier.tenant_id,
@@ -188,8 +189,8 @@ def _not_billed_before() -> ColumnElement[bool]:
 
 @functools.cache
 def _new_invoices() -> Subquery:
-    """The invoices a generation just made (:new_tenant, ids :first to :last), each with its
-    affiliate and currency code; built once (aliases adapted anew each call cost 5 ms)."""
+    """Build, once (aliases adapted anew each call cost 5 ms), the invoices a generation just
+    made (:new_tenant, ids :first to :last), each with its affiliate and currency code."""
     invoice, currency = aliased(Payment), aliased(Currency)
     return (
         select(invoice.id.label("id"), invoice.pid.label("pid"), currency.code.label("code"))

@@ -90,8 +90,8 @@ def stored_revenue(session: Session, tenant_id: int, invoice_id: int) -> Decimal
 
 @functools.cache
 def _stored_revenue() -> Select:
-    """An invoice's (:tenant_id, :invoice_id) payouts, corrections and referral money in one
-    statement, built once."""
+    """Build, once, the one query of an invoice's (:tenant_id, :invoice_id) payouts,
+    corrections and referral money."""
     tenant_id, invoice_id = bindparam("tenant_id"), bindparam("invoice_id")
     payouts = select(func.sum(Conversion.payouts)).where(
         Conversion.tenant_id == tenant_id, Conversion.payment_id == invoice_id)
@@ -206,8 +206,8 @@ def _filter_values(tenant_id: int, where: InvoiceFilter,
 
 @functools.cache
 def _filtered(shape: tuple[bool, ...]) -> Select:
-    """The invoices of one shape of filter (see _filter_values), built once: every filter
-    value is a parameter."""
+    """Build, once per shape of filter (see _filter_values), the query of the invoices it
+    matches: every filter value is a parameter."""
     ids, statuses, affiliates, currencies, managers, systems, accounts, since, until = shape
 
     tenant_id = bindparam("tenant_id")

@@ -31,7 +31,7 @@ from .reports import Generation, GenerationRefused, Report, Skip
 _IN_LIMIT = 500
 
 
-def display_name(affiliate: Affiliate) -> str:
+def display_name(affiliate: Affiliate | Row[Any]) -> str:
     """The name Affise's messages show for an affiliate (rules.display_name)."""
     return rules.display_name(affiliate.name, affiliate.login, affiliate.email)
 
@@ -55,8 +55,8 @@ def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Row[Any]]
 
 @functools.cache
 def _rows_statement(model: type, column: str, listed: bool) -> Select:
-    """A tenant's rows of model (:tenant_id), only those whose column is in :ids when listed;
-    built once (a generation asks several, and building them cost more than running them)."""
+    """Build, once, the query of a tenant's rows of model (:tenant_id), only those whose
+    column is in :ids when listed (building them per call cost more than running them)."""
     table = model.__table__
     query = select(table).where(table.c.tenant_id == bindparam("tenant_id"))
     if listed:
@@ -97,9 +97,12 @@ def ensure_idle(tenant: Tenant, now: datetime) -> None:
         raise GenerationRunning()
 
 
-_BILLED = (select(Conversion.id).where(Conversion.tenant_id == bindparam("tenant_id"),
-                                       Conversion.payment_id.in_(list_parameter("made")))
-           .order_by(Conversion.id).limit(MAX_IDS))
+@functools.cache
+def _billed() -> Select:
+    """Build the query of the conversions the invoices :made bill (:tenant_id), once."""
+    return (select(Conversion.id).where(Conversion.tenant_id == bindparam("tenant_id"),
+                                        Conversion.payment_id.in_(list_parameter("made")))
+            .order_by(Conversion.id).limit(MAX_IDS))
 
 
 def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
@@ -116,11 +119,12 @@ def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
     if made:
         note(session, "created", "payments", made)
         note(session, "changed", "conversions", session.scalars(
-            _BILLED, {"tenant_id": tenant.id, "made": made}))
+            _billed(), {"tenant_id": tenant.id, "made": made}))
 
 
-def new_payment(tenant: Tenant, affiliate: Affiliate, currency: Currency, payee: Payee,
-                now: datetime, note: str, period_end: datetime | None) -> dict[str, Any]:
+def new_payment(tenant: Tenant, affiliate: Affiliate | Row[Any], currency: Currency | Row[Any],
+                payee: Payee, now: datetime, note: str,
+                period_end: datetime | None) -> dict[str, Any]:
     """Return the row of a new waiting invoice, taking the tenant's next invoice id."""
     payment_id = tenant.next_payment_id
     tenant.next_payment_id += 1

@@ -35,7 +35,7 @@ class Owed:
 
 def _scoped(tenant_id: Any, before: Any, affiliate_ids: Any, exclude_affiliate_ids: Any,
             currencies: Any) -> list[ColumnElement[bool]]:
-    """Owed referral invoices within a generation's affiliate and currency scope (each of
+    """Return the conditions of owed referral invoices within a generation's scope (each of
     before, affiliate_ids, exclude_affiliate_ids and currencies: None for no bound)."""
     conditions = owed_referral(tenant_id, before)
     if affiliate_ids is not None:
@@ -51,7 +51,7 @@ def _scoped(tenant_id: Any, before: Any, affiliate_ids: Any, exclude_affiliate_i
 
 @functools.cache
 def _owed_statement(before: bool, some: bool, excluded: bool, currencies: bool) -> Select:
-    """The owed-money query for one shape of scope, built once: its values are parameters
+    """Build, once per shape of scope, the owed-money query: its values are parameters
     (:tenant_id, :before, :ids, :excluded, :currencies). Building it per call cost more than
     running it."""
     tenant_id = bindparam("tenant_id")
@@ -101,8 +101,9 @@ def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str,
 
 @functools.cache
 def _take_statement() -> Update:
-    """Owed referral invoices (:taking_tenant, Completed before :before) given to the new main
-    invoice among :taking for their currency; built once (its alias is dear to adapt)."""
+    """Build, once (its alias is dear to adapt), the UPDATE giving owed referral invoices
+    (:taking_tenant, Completed before :before) to the new main invoice among :taking for
+    their currency."""
     tenant_id, taking = bindparam("taking_tenant"), list_parameter("taking")
     main = aliased(Payment)
     new_invoice = (select(main.id).where(main.tenant_id == tenant_id, main.id.in_(taking),
@@ -128,10 +129,13 @@ def take_referral_money(session: Session, tenant_id: int, before: datetime,
         raise ServerError()
 
 
-_TAKEN_BY = (select(Payment.ref_payment_id, Payment.id)
-             .where(Payment.tenant_id == bindparam("tenant_id"),
-                    Payment.ref_payment_id.in_(list_parameter("mains")))
-             .order_by(Payment.id))
+@functools.cache
+def _taken_by() -> Select:
+    """Build the query of the referral invoices the main invoices :mains took, once."""
+    return (select(Payment.ref_payment_id, Payment.id)
+            .where(Payment.tenant_id == bindparam("tenant_id"),
+                   Payment.ref_payment_id.in_(list_parameter("mains")))
+            .order_by(Payment.id))
 
 
 def taken_by(session: Session, tenant_id: int,
@@ -140,7 +144,7 @@ def taken_by(session: Session, tenant_id: int,
     taken: dict[int, list[int]] = {invoice_id: [] for invoice_id in invoice_ids}
     if not taken:
         return taken
-    for main_id, referral_id in session.execute(_TAKEN_BY, {"tenant_id": tenant_id,
+    for main_id, referral_id in session.execute(_taken_by(), {"tenant_id": tenant_id,
                                                             "mains": list(taken)}):
         taken[main_id].append(referral_id)
     return taken

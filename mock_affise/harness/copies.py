@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from ..db import driver_connection, native_sql
+from ..db import driver_execute, driver_execute_many, native_sql
 from ..models import (
     HARNESS_MODELS,
     SNAPSHOT_TABLES,
@@ -113,16 +113,15 @@ def statements(dialect: str) -> Statements:
 def run(session: Session, chosen: tuple[str, ...], params: Mapping[str, Any]) -> None:
     """Run each statement of chosen (from statements()) with params, in session's transaction."""
     session.flush()  # what the session holds goes first, as the ORM's own statements would
-    connection = driver_connection(session)
     for sql in chosen:
-        connection.execute(sql, params)
+        driver_execute(session, sql, params)
 
 
 def run_many(session: Session, sql: str, rows: list[Mapping[str, Any]]) -> None:
     """Run one statement once per row of parameters, in session's transaction."""
     if rows:
         session.flush()
-        driver_connection(session).cursor().executemany(sql, rows)
+        driver_execute_many(session, sql, rows)
 
 
 def of(session: Session) -> Statements:

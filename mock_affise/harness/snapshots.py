@@ -10,7 +10,7 @@ from sqlalchemy import Insert, Select, select, union
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
-from ..db import insert_returning_id
+from ..db import insert_row, parameters_insert
 from ..errors import KeysTaken, NotFound
 from ..models import SNAPSHOT_TABLES, Affiliate, Manager, Snapshot, Tenant
 from ..network.keys import taken_keys
@@ -44,7 +44,7 @@ def save_snapshot(session: Session, tenant: Tenant, name: str, now: datetime) ->
 
 @functools.cache
 def _new_snapshot() -> Insert:
-    return insert_returning_id(Snapshot.__table__, ("tenant_id", "name", "created_at", "state"))
+    return parameters_insert(Snapshot.__table__, ("tenant_id", "name", "created_at", "state"))
 
 
 def save_state(session: Session, tenant_id: int, name: str, now: datetime,
@@ -52,8 +52,8 @@ def save_state(session: Session, tenant_id: int, name: str, now: datetime,
     """Copy every row of the tenant under a new snapshot name (none of that name may exist),
     with the tenant's state (clock, counters, settings) as given; return its id."""
     session.flush()
-    snapshot_id = session.connection().execute(_new_snapshot(), {
-        "tenant_id": tenant_id, "name": name, "created_at": now, "state": state}).scalar_one()
+    snapshot_id = insert_row(session, _new_snapshot, {
+        "tenant_id": tenant_id, "name": name, "created_at": now, "state": state})
     copies.run(session, copies.of(session).save, {"snapshot": snapshot_id, "tenant": tenant_id})
     return snapshot_id
 

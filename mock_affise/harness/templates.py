@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Insert, Select, Table, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from ..clock import host_now, parse_timestamp
-from ..db import driver_row, insert_returning_id, run_driver
+from ..db import driver_row, insert_row, parameters_insert, run_driver
 from ..errors import LimitReached
 from ..fixtures import document_digest
 from ..models import SNAPSHOT_TABLES, Snapshot, Tenant
@@ -36,46 +35,39 @@ from . import copies, snapshots
 OWNER = 0  # templates are snapshots of no tenant: tenant ids start at 1
 PREFIX = "__template__"
 KEPT = 32  # templates one database keeps; the oldest goes first
-# PostgreSQL advisory lock held while a template is kept: two first tenants of one document,
-# made at once, must not both keep it.
-_KEEPING_LOCK = 7_204_121
+# PostgreSQL advisory lock on the templates: two first tenants of one document, made at once,
+# must not both keep it, and a template must not be dropped (the oldest, past KEPT) while a
+# copy reads it statement by statement.
+_TEMPLATES_LOCK = 7_204_121
 
 
 @functools.cache
 def _schema_tag() -> str:
-    """Tell template rows of another column layout apart (a database kept across versions)."""
-    layout = ";".join(f"{shadow.name}:{','.join(shadow.c.keys())}"
-                      for shadow in SNAPSHOT_TABLES.values())
-    return hashlib.sha256(layout.encode()).hexdigest()[:12]
+    """Tell templates apart by what made them: the tables' columns, the tenant's counters, and
+    the code that validates and seeds a document (a database outlives the code that wrote it)."""
+    from ..fixtures import schema, seed
+
+    made_by = [f"{table.name}:{','.join(table.c.keys())}"
+               for table in (Tenant.__table__, *SNAPSHOT_TABLES.values())]
+    made_by.append(",".join(snapshots.COUNTERS))
+    made_by += [Path(module.__file__).read_text(encoding="utf-8") for module in (schema, seed)]
+    return hashlib.sha256("\n".join(made_by).encode()).hexdigest()[:12]
 
 
 def template_key(document: Any) -> str | None:
     """Return the name of document's template, or None when it can have none (no `now`)."""
     if not isinstance(document, Mapping) or not document.get("now"):
         return None
-    with _KEYS_LOCK:  # the configured document is one object, read once per file version
-        known = _KEYS.get(id(document))
-        if known is not None and known[0] is document:
-            return known[1]
     digest = document_digest(document)
-    key = None if digest is None else f"{PREFIX}{_schema_tag()}:{digest}"
-    with _KEYS_LOCK:
-        _KEYS[id(document)] = (document, key)
-        while len(_KEYS) > _KEYS_KEPT:
-            _KEYS.popitem(last=False)
-    return key
+    return None if digest is None else f"{PREFIX}{_schema_tag()}:{digest}"
 
 
-# Recent documents' keys by object: a digest walks the whole document (2 ms for the default).
-# Only the configured document comes back as the same object, and nothing changes it.
-_KEYS: OrderedDict[int, tuple[Any, str | None]] = OrderedDict()
-_KEYS_LOCK = threading.Lock()
-_KEYS_KEPT = 8
-
-
-def _template(session: Session, key: str) -> Snapshot | None:
-    return session.scalar(select(Snapshot).where(Snapshot.tenant_id == OWNER,
-                                                 Snapshot.name == key))
+def _hold_templates(session: Session, shared: bool) -> None:
+    """On PostgreSQL, take the templates' lock: shared to copy one, whole to keep or drop one
+    (SQLite writes one transaction at a time already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        session.execute(text(f"SELECT {lock}(:key)"), {"key": _TEMPLATES_LOCK})
 
 
 def _find_statement() -> Select:
@@ -102,8 +94,8 @@ _HOLDERS = {live.name: _holders_statement(shadow) for live, shadow in copies.KEY
 
 @functools.cache
 def _new_tenant() -> Insert:
-    return insert_returning_id(Tenant.__table__, ("clock_frozen", "clock_base", "clock_anchor",
-                                                  "settings", *snapshots.COUNTERS))
+    return parameters_insert(Tenant.__table__, ("clock_frozen", "clock_base", "clock_anchor",
+                                                "settings", *snapshots.COUNTERS))
 
 
 def copy_template(session: Session, key: str,
@@ -114,17 +106,18 @@ def copy_template(session: Session, key: str,
     Refused once the server holds limit tenants (MAX_TENANTS). Every statement is prepared
     once (see db.driver_statement): a test suite makes a tenant per test.
     """
+    _hold_templates(session, shared=True)
     template = driver_row(session, _find_statement, {"name": key})
     if template is None:
         return None
     if limit is not None and run_driver(session, _count_statement, {})[0].fetchone()[0] >= limit:
         raise LimitReached("tenants", limit, "MAX_TENANTS")
-    state = template["state"]
+    state = {name: value for name, value in template["state"].items() if name != "order"}
     now = parse_timestamp(state["now"])
-    tenant_id = session.connection().execute(_new_tenant(), {
+    tenant_id = insert_row(session, _new_tenant, {
         "clock_frozen": state["frozen"], "clock_base": now, "clock_anchor": host_now(),
         "settings": dict(state.get("settings") or {}),
-        **{name: state[name] for name in snapshots.COUNTERS}}).scalar_one()
+        **{name: state[name] for name in snapshots.COUNTERS}})
     statements = copies.of(session)
     copies.run(session, statements.fresh_keys, {"tenant": tenant_id, "snapshot": template["id"]})
     holders = {}
@@ -137,15 +130,19 @@ def copy_template(session: Session, key: str,
                         [{"tenant": tenant_id, "id": held["id"], "api_key": held["api_key"]}
                          for held in rows])
     snapshots.save_state(session, tenant_id, snapshots.SEED, now, state)
+    # Answered in the document's order, as its first tenant was (the first admin is "admin").
+    order = template["state"].get("order", {})
+    for table, rows in holders.items():
+        position = {held: place for place, held in enumerate(order.get(table, ()))}
+        rows.sort(key=lambda held: (position.get(held["id"], len(position)), held["id"]))
     return keys_answer(tenant_id, holders["managers"], holders["affiliates"])
 
 
 def keys_answer(tenant_id: int, managers: Iterable[Mapping[str, Any]],
                 affiliates: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Return a tenant's id and API keys as POST /_mock/tenants answers them, from its
-    managers (id, role, api_key) and affiliates (id, api_key)."""
-    managers = sorted(managers, key=lambda held: held["id"])
-    affiliates = sorted(affiliates, key=lambda held: held["id"])
+    managers (id, role, api_key) and affiliates (id, api_key), in the order given."""
+    managers, affiliates = list(managers), list(affiliates)
     return {"tenant": tenant_id, "api_keys": {
         "admin": next((m["api_key"] for m in managers if m["role"] == "admin"), None),
         "managers": {m["id"]: m["api_key"] for m in managers},
@@ -153,14 +150,15 @@ def keys_answer(tenant_id: int, managers: Iterable[Mapping[str, Any]],
 
 
 def keep_template(session: Session, key: str, tenant: Tenant,
-                  named: Mapping[str, Mapping[Any, str | None]]) -> None:
+                  named: Mapping[str, Mapping[Any, str | None]],
+                  order: Mapping[str, list[Any]]) -> None:
     """Keep tenant's seed (just made from the document) as template key, unless one is kept.
 
-    named: by holder table, each holder's key as the document names it (None: no key named).
+    named: by holder table, each holder's key as the document names it (None: no key named);
+    order: by holder table, the holders' ids in the order the tenant's answer listed them.
     """
-    if session.get_bind().dialect.name == "postgresql":  # SQLite writes one at a time already
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEEPING_LOCK})
-    if _template(session, key) is not None:
+    _hold_templates(session, shared=False)
+    if driver_row(session, _find_statement, {"name": key}) is not None:
         return
     held = list(session.scalars(select(Snapshot.id).where(Snapshot.tenant_id == OWNER)
                                 .order_by(Snapshot.id.desc()).offset(KEPT - 1)))
@@ -170,7 +168,7 @@ def keep_template(session: Session, key: str, tenant: Tenant,
     seed = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant.id,
                                                  Snapshot.name == snapshots.SEED))
     template = Snapshot(tenant_id=OWNER, name=key, created_at=seed.created_at,
-                        state=dict(seed.state))
+                        state={**seed.state, "order": dict(order)})
     session.add(template)
     session.flush()
     statements = copies.of(session)

@@ -17,35 +17,39 @@ from ..clock import host_now
 from ..config import default_fixture_path
 from ..db import Database, lock_tenant
 from ..errors import LimitReached, NotFound
-from ..fixtures import create_tenant, document_digest, read_document, seed_tenant, validate
+from ..fixtures import create_tenant, read_document, seed_tenant, validate
 from ..models import Manager, Snapshot, Tenant
 from ..network import Page
 from . import copies, snapshots, templates
 from .config import seeded_settings
 
 
-def configured_document(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the document a tenant is made from when none is given (FIXTURES, else the default).
+def configured_template(settings: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """Return the document a tenant is made from when none is given (FIXTURES, else the
+    default) and its template key (templates.template_key).
 
-    Read once per file version: the server makes many tenants from one file.
+    Both worked out once per file version: the server makes many tenants from one file, and
+    the key's digest walks the whole document.
     """
     path = Path(settings.get("FIXTURES") or default_fixture_path())
     try:
         stat = path.stat()
     except OSError:
-        return read_document(path)  # the read names the problem
+        document = read_document(path)  # the read names the problem
+        return document, templates.template_key(document)
     version = (str(path), stat.st_mtime_ns, stat.st_size)
     with _READ_LOCK:
         held = _READ.get(version[0])
-    if held is not None and held[0] == version:
-        return held[1]
-    document = read_document(path)
-    with _READ_LOCK:
-        _READ[version[0]] = (version, document)
-    return document
+    if held is None or held[0] != version:
+        document = read_document(path)
+        held = (version, document, templates.template_key(document))
+        with _READ_LOCK:
+            _READ[version[0]] = held
+    return held[1], held[2]
 
 
-_READ: dict[str, tuple[tuple[str, int, int], dict[str, Any]]] = {}
+# The configured documents by path: file version, document, template key.
+_READ: dict[str, tuple[tuple[str, int, int], dict[str, Any], str | None]] = {}
 _READ_LOCK = threading.Lock()
 
 
@@ -64,16 +68,11 @@ def new_tenant(session: Session, loaded: dict[str, Any], limit: int | None = Non
     made = create_tenant(session, loaded)
     tenant = session.get(Tenant, made["tenant"])
     snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
-    if template is not None:
-        templates.keep_template(session, template, tenant, named)
+    if template is not None:  # its answer's order: the document's, a missing admin first
+        order = {table: list(made["api_keys"][table]) for table in ("managers", "affiliates")}
+        order["affiliates"] = [int(held) for held in order["affiliates"]]
+        templates.keep_template(session, template, tenant, named, order)
     return made
-
-
-def tenant_from_template(session: Session, template: str,
-                         limit: int | None = None) -> dict[str, Any] | None:
-    """Make a tenant as a copy of template (see templates); return id and keys, or None when
-    the template is not kept yet."""
-    return templates.copy_template(session, template, limit)
 
 
 def clear_harness(session: Session, tenant_id: int) -> None:
@@ -126,7 +125,7 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
     Return the seeded tenant's id and keys, or None when an existing tenant was reused.
     """
     seeding = settings.get("SEED", True)
-    template = _template_key(configured_document(settings)) if seeding and db.is_memory else None
+    template = configured_template(settings)[1] if seeding and db.is_memory else None
     if template is not None and _from_template(db, template):
         with db.transaction(write=True) as session:
             # The clock is frozen at the document's now; its anchor is this app's start.
@@ -135,14 +134,14 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
     db.create_schema()
     if not seeding:
         return None
-    document = configured_document(settings)
+    document, template = configured_template(settings)  # read once per file version
     loaded = validate(document)
     with db.transaction(write=True) as session:
         db.serialise_setup(session)  # two processes starting at once seed one tenant
         if session.scalar(select(func.count()).select_from(Tenant)):
             return None
-        made = new_tenant(session, loaded, template=templates.template_key(document))
-    if template is not None:
+        made = new_tenant(session, loaded, template=template)
+    if template is not None and db.is_memory:
         _keep_template(template, db.memory_copy())
     return made
 
@@ -156,12 +155,6 @@ def prepare_database(db: Database, settings: Mapping[str, Any]) -> dict[str, Any
 _TEMPLATES: OrderedDict[str, sqlite3.Connection] = OrderedDict()
 _TEMPLATES_LOCK = threading.Lock()
 _TEMPLATES_KEPT = 8
-
-
-def _template_key(document: Any) -> str | None:
-    if not isinstance(document, Mapping) or not document.get("now"):
-        return None
-    return document_digest(document)
 
 
 def _from_template(db: Database, key: str) -> bool:

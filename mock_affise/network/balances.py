@@ -54,7 +54,8 @@ def has_balance(tenant_id: int, now: datetime) -> ColumnElement[bool]:
 
 @functools.cache
 def _balance_statement() -> Select:
-    """Unbilled payouts by affiliate and currency: available, hold (:tenant_id, :now, :ids).
+    """Build the query of unbilled payouts by affiliate and currency: available, hold
+    (:tenant_id, :now, :ids).
 
     Built once: building it per call cost more than running it."""
     now = bindparam("now")
@@ -66,9 +67,17 @@ def _balance_statement() -> Select:
             .group_by(Conversion.affiliate_id, Conversion.currency))
 
 
-_SETTINGS = select(Tenant.settings).where(Tenant.id == bindparam("tenant_id"))
-_CURRENCIES = (select(Currency.code, Currency.active)
-               .where(Currency.tenant_id == bindparam("tenant_id")).order_by(Currency.id))
+@functools.cache
+def _settings_statement() -> Select:
+    """Build the query of a tenant's (:tenant_id) settings, once."""
+    return select(Tenant.settings).where(Tenant.id == bindparam("tenant_id"))
+
+
+@functools.cache
+def _currencies_statement() -> Select:
+    """Build the query of a tenant's (:tenant_id) currency codes and whether active, once."""
+    return (select(Currency.code, Currency.active)
+            .where(Currency.tenant_id == bindparam("tenant_id")).order_by(Currency.id))
 
 
 def affiliate_balances(session: Session, tenant_id: int, now: datetime,
@@ -86,12 +95,12 @@ def affiliate_balances(session: Session, tenant_id: int, now: datetime,
     money: dict[int, dict[str, Balance]] = {aid: {} for aid in ids}
     for affiliate_id, code, available, hold in rows:
         money[affiliate_id][code] = Balance(available or ZERO, hold or ZERO)
-    settings = session.scalar(_SETTINGS, {"tenant_id": tenant_id})
+    settings = session.scalar(_settings_statement(), {"tenant_id": tenant_id})
     for (main_id, code), owed in owed_referral_money(session, tenant_id, settings, None,
                                                       affiliate_ids=ids).items():
         held = money[main_id].get(code, Balance())
         money[main_id][code] = Balance(held.available + owed.ref_revenue, held.hold)
-    currencies = session.execute(_CURRENCIES, {"tenant_id": tenant_id}).all()
+    currencies = session.execute(_currencies_statement(), {"tenant_id": tenant_id}).all()
     known = [code for code, _ in currencies]
     result: dict[int, dict[str, Balance]] = {}
     for aid in ids:

@@ -41,8 +41,8 @@ def taken_keys(session: Session, keys: Iterable[str], other_than: int | None = N
 
 @functools.cache
 def _taken_statement(outside_one: bool) -> CompoundSelect:
-    """Keys (:keys) a manager or an affiliate holds, outside tenant :other when outside_one;
-    built once (each tenant made asks it)."""
+    """Build, once (each tenant made asks it), the query of the keys (:keys) a manager or an
+    affiliate holds, outside tenant :other when outside_one."""
     wanted = list_parameter("keys")
     asked = []
     for holder in (Manager, Affiliate):

@@ -146,7 +146,7 @@ def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: i
 
 @functools.cache
 def _describing() -> dict[str, Select]:
-    """The queries describe_partners runs, built once (:tenant_id, :ids)."""
+    """Build, once, the queries describe_partners runs (:tenant_id, :ids)."""
     tenant_id, ids = bindparam("tenant_id"), list_parameter("ids")
     return {
         "managers": select(Manager).where(Manager.tenant_id == tenant_id, Manager.id.in_(ids)),

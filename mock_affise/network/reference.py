@@ -24,8 +24,8 @@ def list_payment_systems(session: Session, tenant_id: int) -> list[Row[Any]]:
 
 @functools.cache
 def _listed(model: type, only_active: bool) -> Select:
-    """A tenant's (:tenant_id) rows of model by id, as Core rows (read only: loading ORM
-    objects cost more than the query), built once."""
+    """Build, once, the query of a tenant's (:tenant_id) rows of model by id, read as Core
+    rows (loading ORM objects cost more than the query)."""
     table = model.__table__
     query = select(table).where(table.c.tenant_id == bindparam("tenant_id")).order_by(table.c.id)
     return query.where(table.c.active.is_(True)) if only_active else query

@@ -6,8 +6,8 @@ import copy
 
 from sqlalchemy import func, select
 
-from mock_affise.harness import templates
-from mock_affise.models import SNAPSHOT_TABLES, TENANT_TABLES, Snapshot
+from mock_affise.harness import templates, tenants
+from mock_affise.models import HARNESS_MODELS, SNAPSHOT_TABLES, TENANT_TABLES, Snapshot, Tenant
 from tests.conftest import ADMIN_KEY
 
 ALL = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
@@ -34,10 +34,12 @@ def _templates_kept(app):
             Snapshot.tenant_id == templates.OWNER))
 
 
-def test_a_copied_tenant_is_the_network_its_document_seeds_with_keys_of_its_own(app, client):
+def test_a_copied_tenant_is_the_network_its_document_seeds_with_keys_of_its_own(app, client,
+                                                                              monkeypatch):
     # tenant 1 was seeded from the suite's document, which then became a template
     assert _templates_kept(app) == 1
     seeded = client.get("/_mock/keys", headers={"API-Key": ADMIN_KEY}).json
+    monkeypatch.setattr(tenants, "create_tenant", _no_seeding)  # a copy, not a seed
     copied = client.post("/_mock/tenants").json
     assert _templates_kept(app) == 1
     first, second = _export(client, ADMIN_KEY), _export(client, copied["api_keys"]["admin"])
@@ -55,10 +57,11 @@ def test_a_copied_tenant_is_the_network_its_document_seeds_with_keys_of_its_own(
     assert balances[0].json == balances[1].json and balances[0].json["balance"]["balance"]
 
 
-def test_a_copy_keeps_each_key_its_document_names_while_no_one_holds_it(client):
+def test_a_copy_keeps_each_key_its_document_names_while_no_one_holds_it(client, monkeypatch):
     document = json_document(now="2024-01-10 09:00:00", key=OWN_KEY)
     first = client.post("/_mock/tenants", json=document).json
     assert first["api_keys"]["admin"] == OWN_KEY
+    monkeypatch.setattr(tenants, "create_tenant", _no_seeding)
     second = client.post("/_mock/tenants", json=document).json  # the key is first's
     assert second["api_keys"]["admin"] != OWN_KEY
     assert client.delete(f"/_mock/tenants/{first['tenant']}").status_code == 200
@@ -68,8 +71,8 @@ def test_a_copy_keeps_each_key_its_document_names_while_no_one_holds_it(client):
     assert clock["now"] == "2024-01-10 09:00:00" and clock["frozen"] is True
 
 
-def test_a_copy_resets_to_its_own_seed_keys_included(client):
-    client.post("/_mock/tenants")
+def test_a_copy_resets_to_its_own_seed_keys_included(client, monkeypatch):
+    monkeypatch.setattr(tenants, "create_tenant", _no_seeding)
     copied = client.post("/_mock/tenants").json
     key = copied["api_keys"]["admin"]
     pristine = _export(client, key)
@@ -97,7 +100,9 @@ def test_a_database_keeps_a_bounded_number_of_templates(app, client, monkeypatch
                            json=json_document(now=f"2024-01-0{day} 09:00:00", key=None)).json
         assert made["status"] == 1
     assert _templates_kept(app) == 3
+    assert _orphan_snapshot_rows(app) == {}  # a dropped template took its rows with it
     # the newest is still a template: another tenant from it is a copy, with a clock of its own
+    monkeypatch.setattr(tenants, "create_tenant", _no_seeding)
     again = client.post("/_mock/tenants",
                         json=json_document(now="2024-01-05 09:00:00", key=None)).json
     clock = client.get("/_mock/clock", headers={"API-Key": again["api_keys"]["admin"]}).json
@@ -116,18 +121,45 @@ def test_a_dropped_tenant_leaves_no_row_behind(app, client):
     assert client.delete(f"/_mock/tenants/{copied['tenant']}").status_code == 200
     db = app.extensions["mock_affise"].db
     with db.transaction() as session:
-        snapshot_ids = select(Snapshot.id).where(Snapshot.tenant_id == copied["tenant"])
-        assert session.scalar(select(func.count()).select_from(snapshot_ids.subquery())) == 0
-        for model in TENANT_TABLES:
+        assert session.get(Tenant, copied["tenant"]) is None
+        for model in (*TENANT_TABLES, *HARNESS_MODELS, Snapshot):
             held = select(func.count()).select_from(model).where(
                 model.tenant_id == copied["tenant"])
             assert session.scalar(held) == 0, model.__tablename__
-        for shadow in SNAPSHOT_TABLES.values():  # no snapshot row is left without its snapshot
-            orphans = select(func.count()).select_from(shadow).where(
-                ~shadow.c.snapshot_id.in_(select(Snapshot.id)))
-            assert session.scalar(orphans) == 0, shadow.name
+    assert _orphan_snapshot_rows(app) == {}
     assert client.get("/3.1/payments", headers={"API-Key": ADMIN_KEY},
                       query_string=ALL).json["status"] == 1
+
+
+def test_a_copy_answers_its_keys_in_its_documents_order(client, monkeypatch):
+    # Two admins, the one listed first with the higher id: it is the tenant's "admin".
+    document = {"now": "2024-02-01 10:00:00",
+                "managers": [{"id": "5f2a9e0c1d2b3c4d5e6f7b02", "role": "admin"},
+                             {"id": "5f2a9e0c1d2b3c4d5e6f7b01", "role": "admin"}],
+                "affiliates": [{"id": 9, "email": "z@example.com"},
+                               {"id": 3, "email": "c@example.com"}]}
+    seeded = client.post("/_mock/tenants", json=document)
+    monkeypatch.setattr(tenants, "create_tenant", _no_seeding)
+    copied = client.post("/_mock/tenants", json=document)
+    for made in (seeded, copied):
+        keys = made.json["api_keys"]
+        assert list(keys["managers"]) == ["5f2a9e0c1d2b3c4d5e6f7b02", "5f2a9e0c1d2b3c4d5e6f7b01"]
+        assert keys["admin"] == keys["managers"]["5f2a9e0c1d2b3c4d5e6f7b02"]
+        assert list(keys["affiliates"]) == ["9", "3"]
+        # and the body as sent keeps that order too
+        assert made.get_data(as_text=True).index('"9"') < made.get_data(as_text=True).index('"3"')
+
+
+def _no_seeding(*args, **kwargs):
+    raise AssertionError("seeded: a copy of the template was expected")
+
+
+def _orphan_snapshot_rows(app) -> dict[str, int]:
+    """Count, per snapshot table, the rows whose snapshot is gone."""
+    with app.extensions["mock_affise"].db.transaction() as session:
+        counts = {shadow.name: session.scalar(select(func.count()).select_from(shadow).where(
+            ~shadow.c.snapshot_id.in_(select(Snapshot.id)))) for shadow in SNAPSHOT_TABLES.values()}
+    return {name: count for name, count in counts.items() if count}
 
 
 def json_document(now: str | None, key: str | None) -> dict:

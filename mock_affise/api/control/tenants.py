@@ -15,12 +15,14 @@ from .schemas import PageQuery, parse
 
 def make_tenant(document) -> dict:
     """Make a tenant from document (the configured one when empty); return the answer."""
-    document = document or tenants.configured_document(settings())
+    if document:
+        template = templates.template_key(document)
+    else:
+        document, template = tenants.configured_template(settings())
     limit = settings()["MAX_TENANTS"]
-    template = templates.template_key(document)
     if template is not None:
         with database().transaction(write=True) as session:
-            made = tenants.tenant_from_template(session, template, limit)
+            made = templates.copy_template(session, template, limit)
         if made is not None:
             return {"status": 1, **made}
     try:
