@@ -45,12 +45,14 @@ _TEMPLATES_LOCK = 7_204_121
 def _schema_tag() -> str:
     """Tell templates apart by what made them: the tables' columns, the tenant's counters, and
     the code that validates and seeds a document (a database outlives the code that wrote it)."""
-    from ..fixtures import schema, seed
+    from .. import fixtures
+    from ..network import keys
 
     made_by = [f"{table.name}:{','.join(table.c.keys())}"
                for table in (Tenant.__table__, *SNAPSHOT_TABLES.values())]
     made_by.append(",".join(snapshots.COUNTERS))
-    made_by += [Path(module.__file__).read_text(encoding="utf-8") for module in (schema, seed)]
+    sources = sorted(Path(fixtures.__file__).parent.glob("*.py")) + [Path(keys.__file__)]
+    made_by += [source.read_text(encoding="utf-8") for source in sources]
     return hashlib.sha256("\n".join(made_by).encode()).hexdigest()[:12]
 
 
@@ -62,9 +64,10 @@ def template_key(document: Any) -> str | None:
     return None if digest is None else f"{PREFIX}{_schema_tag()}:{digest}"
 
 
-def _hold_templates(session: Session, shared: bool) -> None:
+def hold_templates(session: Session, shared: bool) -> None:
     """On PostgreSQL, take the templates' lock: shared to copy one, whole to keep or drop one
-    (SQLite writes one transaction at a time already)."""
+    (SQLite writes one transaction at a time already). Taken before the keys' lock
+    (network.keys), by copies and first seeds alike: the other order would deadlock them."""
     if session.get_bind().dialect.name == "postgresql":
         lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         session.execute(text(f"SELECT {lock}(:key)"), {"key": _TEMPLATES_LOCK})
@@ -106,7 +109,7 @@ def copy_template(session: Session, key: str,
     Refused once the server holds limit tenants (MAX_TENANTS). Every statement is prepared
     once (see db.driver_statement): a test suite makes a tenant per test.
     """
-    _hold_templates(session, shared=True)
+    hold_templates(session, shared=True)
     template = driver_row(session, _find_statement, {"name": key})
     if template is None:
         return None
@@ -157,7 +160,7 @@ def keep_template(session: Session, key: str, tenant: Tenant,
     named: by holder table, each holder's key as the document names it (None: no key named);
     order: by holder table, the holders' ids in the order the tenant's answer listed them.
     """
-    _hold_templates(session, shared=False)
+    hold_templates(session, shared=False)
     if driver_row(session, _find_statement, {"name": key}) is not None:
         return
     held = list(session.scalars(select(Snapshot.id).where(Snapshot.tenant_id == OWNER)

@@ -65,6 +65,8 @@ def new_tenant(session: Session, loaded: dict[str, Any], limit: int | None = Non
         raise LimitReached("tenants", limit, "MAX_TENANTS")
     named = {"managers": {m["id"]: m["api_key"] for m in loaded["managers"]},
              "affiliates": {a["id"]: a["api_key"] for a in loaded["affiliates"]}}
+    if template is not None:  # before seeding takes the keys' lock (see hold_templates)
+        templates.hold_templates(session, shared=False)
     made = create_tenant(session, loaded)
     tenant = session.get(Tenant, made["tenant"])
     snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
@@ -113,9 +115,9 @@ def keys_of(session: Session, tenant_id: int) -> dict[str, Any]:
     from ..models import Affiliate
 
     managers = session.execute(select(Manager.id, Manager.role, Manager.api_key).where(
-        Manager.tenant_id == tenant_id)).mappings()
+        Manager.tenant_id == tenant_id).order_by(Manager.id)).mappings()
     affiliates = session.execute(select(Affiliate.id, Affiliate.api_key).where(
-        Affiliate.tenant_id == tenant_id)).mappings()
+        Affiliate.tenant_id == tenant_id).order_by(Affiliate.id)).mappings()
     return templates.keys_answer(tenant_id, managers, affiliates)
 
 

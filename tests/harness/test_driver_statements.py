@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import DBAPIError
 
+from mock_affise import db as db_module
 from mock_affise.db import driver_execute, lock_tenant
 from mock_affise.models import Tenant
 from tests.conftest import ADMIN_KEY
@@ -29,12 +30,21 @@ def test_writes_work_on_an_engine_without_update_returning(app, client, monkeypa
     # SQLite before 3.35 has no RETURNING: the lock reads the row after its UPDATE instead.
     monkeypatch.setattr(app.extensions["mock_affise"].db.engine.dialect, "update_returning",
                         False)
+    reads = []
+
+    def tenant_statement():
+        reads.append(1)
+        return original()
+
+    original = db_module._tenant_statement
+    monkeypatch.setattr(db_module, "_tenant_statement", tenant_statement)
     keyed = {"API-Key": ADMIN_KEY}
     assert client.get("/3.1/payments/2925", headers=keyed).json["payment"]["comment"] != "seen"
     answer = client.post("/3.1/payments/2925", headers=keyed, data={"comment": "seen"})
     assert answer.json == {"status": 1, "result": True}
     # the read after it is not an answer kept from before the write
     assert client.get("/3.1/payments/2925", headers=keyed).json["payment"]["comment"] == "seen"
+    assert reads  # the lock took the way without RETURNING
 
 
 def test_a_driver_error_comes_out_as_sqlalchemys(app):
