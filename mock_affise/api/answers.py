@@ -10,12 +10,15 @@ bytes. Anything it is not sure of goes to Flask, which renders (and may store) t
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Select, select
 
 from ..callers import caller_statement
 from ..clock import clock_time
@@ -116,12 +119,21 @@ def request_key(environ: dict[str, Any]) -> RequestKey | None:
     return key, environ.get("SCRIPT_NAME", ""), path, environ.get("QUERY_STRING", "")
 
 
+@functools.cache
+def _replay_statement() -> Select:
+    """Build, once, the key -> caller statement cut to what a replay reads (the tenant's id,
+    version and clock, and whether a fault rule is live), for :key and :method."""
+    caller = caller_statement().subquery()
+    return select(*(caller.c[name] for name in ("id", "data_version", "clock_frozen",
+                                                "clock_base", "clock_anchor", "live_rules")))
+
+
 class FastReads:
     """WSGI middleware: replay kept answers, and keep the ones the endpoint vouches for."""
 
     def __init__(self, app: Callable, db: Database, journal: Journal, cache: AnswerCache) -> None:
         self.app, self.db, self.journal, self.cache = app, db, journal, cache
-        self._who = driver_statement(db.engine.dialect, caller_statement)
+        self._who = driver_statement(db.engine.dialect, _replay_statement)
         self._holders: tuple[int, dict[str, Any]] = (-1, {})
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:

@@ -48,7 +48,7 @@ def rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
 
 
 def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Row[Any]]:
-    """Read all of a tenant's rows of model, as rows (see rows_by_id)."""
+    """Read all of a tenant's rows of model by id, as rows (see rows_by_id)."""
     return list(session.execute(_rows_statement(model, "tenant_id", False),
                                 {"tenant_id": tenant_id}))
 
@@ -58,7 +58,7 @@ def _rows_statement(model: type, column: str, listed: bool) -> Select:
     """Build, once, the query of a tenant's rows of model (:tenant_id), only those whose
     column is in :ids when listed (building them per call cost more than running them)."""
     table = model.__table__
-    query = select(table).where(table.c.tenant_id == bindparam("tenant_id"))
+    query = select(table).where(table.c.tenant_id == bindparam("tenant_id")).order_by(table.c.id)
     if listed:
         query = query.where(table.c[column].in_(list_parameter("ids")))
     return query

@@ -83,6 +83,12 @@ def _count_statement() -> Select:
     return select(func.count()).select_from(Tenant.__table__)
 
 
+def refuse_past_limit(session: Session, limit: int | None) -> None:
+    """Refuse a new tenant, seeded or copied, once the server holds limit (MAX_TENANTS)."""
+    if limit is not None and run_driver(session, _count_statement, {})[0].fetchone()[0] >= limit:
+        raise LimitReached("tenants", limit, "MAX_TENANTS")
+
+
 def _holders_statement(shadow: Table) -> Callable[[], Select]:
     def build() -> Select:
         picked = [shadow.c.id, shadow.c.api_key]
@@ -113,8 +119,7 @@ def copy_template(session: Session, key: str,
     template = driver_row(session, _find_statement, {"name": key})
     if template is None:
         return None
-    if limit is not None and run_driver(session, _count_statement, {})[0].fetchone()[0] >= limit:
-        raise LimitReached("tenants", limit, "MAX_TENANTS")
+    refuse_past_limit(session, limit)
     state = {name: value for name, value in template["state"].items() if name != "order"}
     now = parse_timestamp(state["now"])
     tenant_id = insert_row(session, _new_tenant, {

@@ -61,8 +61,7 @@ def new_tenant(session: Session, loaded: dict[str, Any], limit: int | None = Non
     template: the document's template key (templates.template_key), kept from this seed.
     Refused once the server holds limit tenants (MAX_TENANTS).
     """
-    if limit is not None and session.scalar(select(func.count()).select_from(Tenant)) >= limit:
-        raise LimitReached("tenants", limit, "MAX_TENANTS")
+    templates.refuse_past_limit(session, limit)
     named = {"managers": {m["id"]: m["api_key"] for m in loaded["managers"]},
              "affiliates": {a["id"]: a["api_key"] for a in loaded["affiliates"]}}
     if template is not None:  # before seeding takes the keys' lock (see hold_templates)

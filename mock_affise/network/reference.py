@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from ..billing.making import tenant_rows
 from ..models import Currency, PaymentSystem
 from . import Page, page_of_rows
 
 
 def list_currencies(session: Session, tenant_id: int, only_active: bool = False) -> list[Row[Any]]:
     """Return the tenant's currencies by id (rows), only the active ones when asked."""
-    return list(session.execute(_listed(Currency, only_active), {"tenant_id": tenant_id}))
+    return [c for c in tenant_rows(session, Currency, tenant_id) if c.active or not only_active]
 
 
 def list_payment_systems(session: Session, tenant_id: int) -> list[Row[Any]]:
     """Return the tenant's payment systems by id (rows)."""
-    return list(session.execute(_listed(PaymentSystem, False), {"tenant_id": tenant_id}))
-
-
-@functools.cache
-def _listed(model: type, only_active: bool) -> Select:
-    """Build, once, the query of a tenant's (:tenant_id) rows of model by id, read as Core
-    rows (loading ORM objects cost more than the query)."""
-    table = model.__table__
-    query = select(table).where(table.c.tenant_id == bindparam("tenant_id")).order_by(table.c.id)
-    return query.where(table.c.active.is_(True)) if only_active else query
+    return tenant_rows(session, PaymentSystem, tenant_id)
 
 
 def page_of_currencies(session: Session, tenant_id: int, page: int,
