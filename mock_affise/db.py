@@ -7,7 +7,8 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -251,60 +252,150 @@ def native_sql(sql: str, dialect: str) -> str:
 
 
 def driver_connection(session: Session) -> Any:
-    """Return the driver's own connection under session's transaction (see Database.raw)."""
-    return session.connection().connection.driver_connection
+    """Return the driver's own connection under session's transaction (see Database.raw).
+
+    Kept on the session for its transaction: SQLAlchemy's way to it (Session.connection())
+    cost more than the statement a request's path then runs on it. A new transaction (after a
+    commit) asks SQLAlchemy again, since it may hold another connection."""
+    held = session.info.get(_DRIVER_HELD)
+    transaction = session.get_transaction()
+    if held is not None and held[0] is transaction and transaction is not None:
+        return held[1]
+    connection = session.connection().connection.driver_connection
+    session.info[_DRIVER_HELD] = (session.get_transaction(), connection)
+    return connection
+
+
+_DRIVER_HELD = "mock_affise.driver_connection"
 
 
 @dataclass(frozen=True)
 class DriverStatement:
     """A statement as the driver's own SQL (named parameters), for a path every request takes,
     where SQLAlchemy's execution machinery cost more than the statement: its parameters'
-    defaults, and each result column's name and the engine's processor for it."""
+    defaults and processors, the SQL for each length of its list parameters (IN and NOT IN),
+    and each result column's name and the engine's processor for it."""
 
     sql: str
     defaults: dict[str, Any]
     readers: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    binders: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
+    lists: tuple[str, ...] = ()
+    expand: Callable[[tuple[int, ...]], str] | None = None  # the SQL for the lists' lengths
+    record: Any = tuple  # the row type: a named tuple of the result columns
+
+    def parameters(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Return the SQL and the driver's parameters for params (each list spread out)."""
+        values = {**self.defaults, **params}
+        for name, bind in self.binders:
+            value = values[name]
+            values[name] = [bind(item) for item in value] if name in self.lists else bind(value)
+        if not self.lists:
+            return self.sql, values
+        sql = self.expand(tuple(len(values[name]) for name in self.lists))  # type: ignore[misc]
+        for name in self.lists:
+            for place, item in enumerate(values.pop(name), 1):
+                values[f"{name}_{place}"] = item
+        return sql, values
 
     def row(self, values: Sequence[Any]) -> dict[str, Any]:
         """Read one result row by column name, each value through its column's processor."""
         return {name: value if read is None else read(value)
                 for (name, read), value in zip(self.readers, values, strict=True)}
 
+    def records(self, rows: Iterable[Sequence[Any]]) -> list[Any]:
+        """Read result rows as named tuples (by position and by column name), each value
+        through its column's processor."""
+        new, record = tuple.__new__, self.record
+        processed = [(place, read) for place, (_, read) in enumerate(self.readers)
+                     if read is not None]
+        if not processed:
+            return [new(record, row) for row in rows]
+        read_rows = []
+        for row in rows:
+            values = list(row)
+            for place, read in processed:
+                values[place] = read(values[place])
+            read_rows.append(new(record, values))
+        return read_rows
+
 
 @functools.lru_cache(maxsize=64)
 def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatement:
     """Return build()'s statement for dialect (an engine's: its processors are the engine's),
     made once per engine and statement."""
-    sql, defaults = _compiled(type(dialect), dialect.positional, dialect.paramstyle, build)
+    style = (type(dialect), dialect.positional, dialect.paramstyle)
+    compiled = _compiled(*style, build)
+    sql, defaults = str(compiled), compiled.construct_params(_check=False)
+    columns = build().exported_columns
     readers = tuple((column.key, column.type.dialect_impl(dialect).result_processor(
-        dialect, None)) for column in build().exported_columns)
-    return DriverStatement(sql, defaults, readers)
+        dialect, None)) for column in columns)
+    binders = []
+    for name, bind in compiled.binds.items():
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            binders.append((name, processor))
+    lists = tuple(name for name, bind in compiled.binds.items() if bind.expanding)
+    expand = functools.partial(_expanded, *style, build) if lists else None
+    record = namedtuple("Record", [key for key, _ in readers], rename=True)  # type: ignore[misc]
+    return DriverStatement(sql, defaults, readers, tuple(binders), lists, expand, record)
 
 
 @functools.cache
 def _compiled(dialect_class: type[Dialect], positional: bool, paramstyle: str,
-              build: Callable[[], Any]) -> tuple[str, dict[str, Any]]:
+              build: Callable[[], Any]) -> Any:
     """Compile build()'s statement once per dialect in a process, not per engine: a test
     suite builds an app, and an engine, per test."""
     # sqlite3 takes named parameters too: one dict a call, whatever the engine's style
-    compiled = build().compile(dialect=dialect_class(
+    return build().compile(dialect=dialect_class(
         paramstyle="named" if positional else paramstyle))
-    return str(compiled), compiled.construct_params(_check=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _expanded(dialect_class: type[Dialect], positional: bool, paramstyle: str,
+              build: Callable[[], Any], lengths: tuple[int, ...]) -> str:
+    """Return the SQL of build()'s statement with its lists of these lengths, as SQLAlchemy
+    writes it (an empty list's IN and NOT IN included), once per lengths."""
+    compiled = _compiled(dialect_class, positional, paramstyle, build)
+    lists = [name for name, bind in compiled.binds.items() if bind.expanding]
+    dummies = {name: [None] * length for name, length in zip(lists, lengths, strict=True)}
+    return compiled.construct_expanded_state(
+        {**compiled.construct_params(_check=False), **dummies}).statement
 
 
 def run_driver(session: Session, build: Callable[[], Any],
-               params: dict[str, Any]) -> tuple[Any, DriverStatement]:
+               params: Mapping[str, Any]) -> tuple[Any, DriverStatement]:
     """Run build()'s statement (see driver_statement) with params in session's transaction;
-    return the driver's cursor and the statement (whose row() reads the cursor's rows)."""
-    statement = driver_statement(session.get_bind().dialect, build)
-    return driver_execute(session, statement.sql, {**statement.defaults, **params}), statement
+    return the driver's cursor and the statement (whose row() and records() read the cursor's
+    rows)."""
+    statement = driver_statement(_dialect(session), build)
+    return driver_execute(session, *statement.parameters(params)), statement
+
+
+def driver_records(session: Session, build: Callable[[], Any],
+                   params: Mapping[str, Any]) -> list[Any]:
+    """Run build()'s statement (see run_driver); return its rows as named tuples."""
+    cursor, statement = run_driver(session, build, params)
+    return statement.records(cursor.fetchall())
+
+
+def driver_tuples(session: Session, build: Callable[[], Any],
+                  params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Run build()'s statement (see run_driver); return its rows as the driver reads them, no
+    value through its column's processor: for columns whose stored form serves as it is (ids,
+    and timestamps only compared with each other: SQLite's text of them sorts as they do)."""
+    return run_driver(session, build, params)[0].fetchall()
+
+
+def _dialect(session: Session) -> Dialect:
+    return session.get_bind().dialect
 
 
 def driver_execute(session: Session, sql: str, params: Mapping[str, Any]) -> Any:
     """Run sql (the driver's own, named parameters) with params in session's transaction and
     return the driver's cursor; the driver's errors come out as SQLAlchemy's."""
     connection = driver_connection(session)
-    with driver_errors(session.get_bind().dialect, sql, params):
+    with driver_errors(_dialect(session), sql, params):
         return connection.execute(sql, params)
 
 

@@ -166,7 +166,7 @@ class FastReads:
                 known = self._holders = (count, {})
         with self.db.raw() as connection:
             cursor = connection.cursor()
-            cursor.execute(self._who.sql, {**self._who.defaults, "key": key, "method": "GET"})
+            cursor.execute(*self._who.parameters({"key": key, "method": "GET"}))
             found = cursor.fetchone()
         row = None if found is None else self._who.row(found)
         # Only keys someone holds: a stream of made-up keys must not fill the memory.

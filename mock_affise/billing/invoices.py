@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from ..db import list_parameter
+from ..db import driver_records, driver_tuples, list_parameter
 from ..errors import NotFound, PaymentFinished
 from ..models import Conversion, Correction, Currency, Offer, Payment, PaymentSystem
 from . import rules
@@ -34,11 +33,11 @@ class OfferCost:
 class Invoice:
     """An invoice with everything its wire form shows."""
 
-    payment: Payment | Row[Any]  # read only: a row of payments serves as well as an object
+    payment: Any  # a Payment, or a row of payments (read only: a named tuple serves as well)
     currency_code: str
     conversion_ids: list[str] = field(default_factory=list)
     costs: list[OfferCost] = field(default_factory=list)
-    corrections: list[Row] = field(default_factory=list)  # id, revenue, comment, posted_date
+    corrections: list[Any] = field(default_factory=list)  # rows: id, revenue, comment, posted_date
     ref_ids: list[int] = field(default_factory=list)  # the referral invoices it took, ascending
 
     @property
@@ -63,8 +62,9 @@ def get_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime
 
 def read_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Invoice:
     """Load one invoice for reading (a detached row, no ORM identity map), or raise 404."""
-    row = session.connection().execute(_page_statements()["payment"], {
-        "tenant_id": tenant_id, "payment_id": invoice_id}).first()
+    found = driver_records(session, _PAGE["payment"],
+                           {"tenant_id": tenant_id, "payment_id": invoice_id})
+    row = found[0] if found else None
     if row is None or (row.visible_at is not None and row.visible_at > now):
         raise NotFound()
     [invoice] = load_invoices(session, tenant_id, [row])
@@ -137,29 +137,34 @@ def _page_statements() -> dict[str, Select]:
     }
 
 
+# Each page query as a builder of its own, run on the driver (db.driver_records): a page after
+# a write spent more in SQLAlchemy's execution of these five queries than SQLite spent on them.
+_PAGE = {name: (lambda name=name: _page_statements()[name])
+         for name in ("payment", "codes", "conversions", "costs", "corrections", "referrals")}
+
+
 def load_invoices(session: Session, tenant_id: int,
-                  payments: Sequence[Payment | Row[Any]]) -> list[Invoice]:
+                  payments: Sequence[Any]) -> list[Invoice]:
     """Attach conversions, offer costs, corrections and referral invoices: five queries a page."""
     if not payments:
         return []
     ids = [p.id for p in payments]
-    statements = _page_statements()
-    connection = session.connection()
-    codes = dict(connection.execute(statements["codes"], {
-        "tenant_id": tenant_id, "currency_ids": sorted({p.currency_id for p in payments})}).all())
+    codes = dict(driver_records(session, _PAGE["codes"], {
+        "tenant_id": tenant_id, "currency_ids": sorted({p.currency_id for p in payments})}))
     invoices = {p.id: Invoice(p, codes.get(p.currency_id, "")) for p in payments}
     arguments = {"tenant_id": tenant_id, "ids": ids}
-    for payment_id, _, conversion_id in sorted(connection.execute(statements["conversions"],
-                                                                  arguments)):
+    # Sorted by invoice, then time and id, as stored: no value needs reading to order them.
+    for payment_id, _, conversion_id in sorted(driver_tuples(session, _PAGE["conversions"],
+                                                             arguments)):
         invoices[payment_id].conversion_ids.append(conversion_id)
-    for payment_id, offer_id, payout, count, title in connection.execute(statements["costs"],
-                                                                          arguments):
+    for payment_id, offer_id, payout, count, title in driver_records(session, _PAGE["costs"],
+                                                                      arguments):
         invoices[payment_id].costs.append(
             OfferCost(offer_id, title if title is not None else f"Offer {offer_id}", payout,
                       count))
-    for correction in connection.execute(statements["corrections"], arguments):
+    for correction in driver_records(session, _PAGE["corrections"], arguments):
         invoices[correction.payment_id].corrections.append(correction)
-    for payment_id, referral_id in connection.execute(statements["referrals"], arguments):
+    for payment_id, referral_id in driver_records(session, _PAGE["referrals"], arguments):
         invoices[payment_id].ref_ids.append(referral_id)
     return [invoices[i] for i in ids]
 
@@ -252,8 +257,16 @@ def list_invoices(session: Session, tenant_id: int, where: InvoiceFilter, page: 
                   limit: int, now: datetime) -> tuple[list[Invoice], int]:
     """Return one page of invoices, newest id first, and how many match in all."""
     shape, values = _filter_values(tenant_id, where, now)
-    total = session.scalar(_counted(shape), values) or 0
+    count, paged = _list_builders(shape)
+    [(total,)] = driver_records(session, count, values)
     # Rows, not ORM objects: a page only reads them, and loading 100 objects cost a sixth of it.
-    payments = list(session.execute(_paged(shape), {**values, "offset": (page - 1) * limit,
-                                                    "limit": limit}))
-    return load_invoices(session, tenant_id, payments), total
+    payments = driver_records(session, paged, {**values, "offset": (page - 1) * limit,
+                                               "limit": limit})
+    return load_invoices(session, tenant_id, payments), total or 0
+
+
+@functools.cache
+def _list_builders(shape: tuple[bool, ...]) -> tuple[Callable[[], Select], Callable[[], Select]]:
+    """Return the builders of the count and the page for shape, the same ones each time (the
+    driver's statements are kept by builder: see db.driver_statement)."""
+    return (lambda: _counted(shape)), (lambda: _paged(shape))

@@ -1,13 +1,25 @@
-"""Statements sent on the driver's own connection: the tenant lock, and errors as SQLAlchemy's."""
+"""Statements sent on the driver's own connection: the tenant lock, reads as SQLAlchemy's, errors
+as SQLAlchemy's."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 import pytest
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from mock_affise import db as db_module
-from mock_affise.db import driver_execute, lock_tenant
-from mock_affise.models import Tenant
+from mock_affise.db import (
+    driver_connection,
+    driver_execute,
+    driver_records,
+    list_parameter,
+    lock_tenant,
+)
+from mock_affise.models import Conversion, Tenant
 from tests.conftest import ADMIN_KEY
 
 
@@ -52,3 +64,39 @@ def test_a_driver_error_comes_out_as_sqlalchemys(app):
             pytest.raises(DBAPIError) as caught:
         driver_execute(session, "SELECT * FROM no_such_table", {})
     assert "no_such_table" in str(caught.value.orig)
+
+
+def _conversions_statement():
+    statuses, dropped = list_parameter("statuses"), list_parameter("dropped")
+    return (select(Conversion.id, Conversion.payouts, Conversion.created_at)
+            .where(Conversion.tenant_id == bindparam("tenant"), Conversion.status.in_(statuses),
+                   Conversion.offer_id.not_in(dropped),
+                   Conversion.payouts >= bindparam("least"),
+                   Conversion.created_at >= bindparam("since"))
+            .order_by(Conversion.id))
+
+
+@pytest.mark.parametrize("statuses, dropped", [([], []), ([1], []), ([1, 2, 3, 5], [1]),
+                                               ([1, 2, 3, 5], [])])
+def test_a_driver_statement_reads_as_sqlalchemy_does(app, statuses, dropped):
+    # Lists of every length (an empty IN matches nothing, an empty NOT IN everything), a money
+    # and a timestamp parameter through their columns' processors, and values read back typed.
+    params = {"tenant": 1, "statuses": statuses, "dropped": dropped, "least": Decimal("0.5"),
+              "since": datetime(2000, 1, 1)}
+    with app.extensions["mock_affise"].db.transaction() as session:
+        expected = [tuple(row) for row in session.execute(_conversions_statement(), params)]
+        read = driver_records(session, _conversions_statement, params)
+    assert [tuple(row) for row in read] == expected
+    assert bool(expected) == bool(statuses)  # the fixture has conversions of those statuses
+    for row in read:
+        assert isinstance(row.payouts, Decimal) and isinstance(row.created_at, datetime)
+
+
+def test_the_driver_connection_follows_the_session_into_its_next_transaction(app):
+    # A session that commits and goes on may hold another connection in its next transaction.
+    with Session(app.extensions["mock_affise"].db.engine) as session:
+        first = driver_connection(session)
+        assert driver_connection(session) is first
+        session.commit()
+        assert driver_connection(session) is session.connection().connection.driver_connection
+        assert session.info[db_module._DRIVER_HELD][0] is session.get_transaction()
