@@ -285,8 +285,10 @@ class DriverStatement:
     record: Any = tuple  # the row type: a named tuple of the result columns
 
     def parameters(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Return the SQL and the driver's parameters for params (each list spread out)."""
-        values = {**self.defaults, **params}
+        """Return the SQL and the driver's parameters for params (each list spread out); a
+        value the statement does not take is left out."""
+        values = {name: params.get(name, default)
+                  for name, default in self.defaults.items()}
         for name, bind in self.binders:
             value = values[name]
             values[name] = [bind(item) for item in value] if name in self.lists else bind(value)
@@ -330,15 +332,17 @@ def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatem
     columns = build().exported_columns
     readers = tuple((column.key, column.type.dialect_impl(dialect).result_processor(
         dialect, None)) for column in columns)
-    binders = []
-    for name, bind in compiled.binds.items():
+    binders = {}  # by the name the SQL gives each (a parameter used twice is one)
+    for bind, name in compiled.bind_names.items():
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            binders.append((name, processor))
-    lists = tuple(name for name, bind in compiled.binds.items() if bind.expanding)
+            binders[name] = processor
+    lists = tuple(dict.fromkeys(name for bind, name in compiled.bind_names.items()
+                                if bind.expanding))
     expand = functools.partial(_expanded, *style, build) if lists else None
     record = namedtuple("Record", [key for key, _ in readers], rename=True)  # type: ignore[misc]
-    return DriverStatement(sql, defaults, readers, tuple(binders), lists, expand, record)
+    return DriverStatement(sql, defaults, readers, tuple(binders.items()), lists, expand,
+                           record)
 
 
 @functools.cache
@@ -357,7 +361,7 @@ def _expanded(dialect_class: type[Dialect], positional: bool, paramstyle: str,
     """Return the SQL of build()'s statement with its lists of these lengths, as SQLAlchemy
     writes it (an empty list's IN and NOT IN included), once per lengths."""
     compiled = _compiled(dialect_class, positional, paramstyle, build)
-    lists = [name for name, bind in compiled.binds.items() if bind.expanding]
+    lists = dict.fromkeys(name for bind, name in compiled.bind_names.items() if bind.expanding)
     dummies = {name: [None] * length for name, length in zip(lists, lengths, strict=True)}
     return compiled.construct_expanded_state(
         {**compiled.construct_params(_check=False), **dummies}).statement
@@ -368,8 +372,18 @@ def run_driver(session: Session, build: Callable[[], Any],
     """Run build()'s statement (see driver_statement) with params in session's transaction;
     return the driver's cursor and the statement (whose row() and records() read the cursor's
     rows)."""
+    if session.autoflush:  # as SQLAlchemy's own execution: what the session holds goes first
+        session.flush()
     statement = driver_statement(_dialect(session), build)
     return driver_execute(session, *statement.parameters(params)), statement
+
+
+@functools.cache
+def builder(make: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """Return the one builder of make(*args)'s statement, the same each call: a statement
+    built per shape (make's arguments) runs on the driver too, and driver statements are kept
+    by builder."""
+    return lambda: make(*args)
 
 
 def driver_records(session: Session, build: Callable[[], Any],
@@ -395,13 +409,24 @@ def driver_execute(session: Session, sql: str, params: Mapping[str, Any]) -> Any
     """Run sql (the driver's own, named parameters) with params in session's transaction and
     return the driver's cursor; the driver's errors come out as SQLAlchemy's."""
     connection = driver_connection(session)
+    _announce(session, sql, params, False)
     with driver_errors(_dialect(session), sql, params):
         return connection.execute(sql, params)
+
+
+def _announce(session: Session, sql: str, params: Any, many: bool) -> None:
+    """Show a statement sent on the driver to the engine's before_cursor_execute listeners, as
+    SQLAlchemy shows its own: what watches an engine's SQL (a test counting queries) sees all
+    of it. Nothing is asked when none listens."""
+    listeners = session.get_bind().dispatch.before_cursor_execute
+    if listeners:
+        listeners(session.connection(), None, sql, params, None, many)
 
 
 def driver_execute_many(session: Session, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
     """Run sql once per row of parameters in session's transaction (see driver_execute)."""
     cursor = driver_connection(session).cursor()
+    _announce(session, sql, rows, True)
     with driver_errors(session.get_bind().dialect, sql, rows):
         cursor.executemany(sql, rows)
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import list_parameter
+from ..db import builder, driver_records, list_parameter, run_driver
 from ..errors import (
     AffiseError,
     BelowMinimumPayment,
@@ -172,6 +172,16 @@ def _scope_statements(shape: tuple[bool, ...]) -> tuple[Select, Update]:
     return totals, billing
 
 
+def _scope_totals(shape: tuple[bool, ...]) -> Select:
+    """Return the totals query of a scope's shape (see _scope_statements)."""
+    return _scope_statements(shape)[0]
+
+
+def _scope_billing(shape: tuple[bool, ...]) -> Update:
+    """Return the billing UPDATE of a scope's shape (see _scope_statements)."""
+    return _scope_statements(shape)[1]
+
+
 @functools.cache
 def _not_billed_before() -> ColumnElement[bool]:
     """Build, once (aliases are dear to adapt), the condition that no invoice of the tenant
@@ -221,9 +231,8 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
     if unknown:
         raise ValidationError("currencies", f"unknown currency code '{unknown[0]}'")
     shape, values = _scope_values(tid, scope, now, tenant.next_payment_id)
-    totals, billing = _scope_statements(shape)
     groups = {(affiliate_id, code): (total, count) for affiliate_id, code, total, count in
-              session.execute(totals, values).all()}
+              driver_records(session, builder(_scope_totals, shape), values)}
     owed = owed_referral_money(session, tid, tenant.settings, scope.period.end,
                                scope.affiliate_ids, scope.exclude_affiliate_ids, scope.currencies)
     result = Generation()
@@ -271,8 +280,8 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
     # Core, not the ORM's bulk insert: the rows are complete, and the ORM's path cost more.
     session.connection().execute(insert(Payment.__table__), new_payments)
     first, last = new_payments[0]["id"], new_payments[-1]["id"]
-    billed = session.execute(billing, {**values, "new_tenant": tid, "first": first,
-                                       "last": last, "billed_at": now}).rowcount
+    billed = run_driver(session, builder(_scope_billing, shape), {
+        **values, "new_tenant": tid, "first": first, "last": last, "billed_at": now})[0].rowcount
     if billed != expected:  # cannot happen under the tenant lock; refuse rather than mis-bill
         raise ServerError()
     take_referral_money(session, tid, scope.period.end, taking, expected_referrals)

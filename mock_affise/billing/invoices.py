@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..db import driver_records, driver_tuples, list_parameter
+from ..db import builder, driver_records, driver_tuples, list_parameter
 from ..errors import NotFound, PaymentFinished
 from ..models import Conversion, Correction, Currency, Offer, Payment, PaymentSystem
 from . import rules
@@ -62,7 +62,7 @@ def get_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime
 
 def read_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Invoice:
     """Load one invoice for reading (a detached row, no ORM identity map), or raise 404."""
-    found = driver_records(session, _PAGE["payment"],
+    found = driver_records(session, _page("payment"),
                            {"tenant_id": tenant_id, "payment_id": invoice_id})
     row = found[0] if found else None
     if row is None or (row.visible_at is not None and row.visible_at > now):
@@ -82,8 +82,8 @@ def get_open_invoice(session: Session, tenant_id: int, invoice_id: int,
 
 def stored_revenue(session: Session, tenant_id: int, invoice_id: int) -> Decimal:
     """Return an invoice's revenue from its stored conversions and corrections."""
-    payouts, corrections, ref_revenue = session.execute(
-        _stored_revenue(), {"tenant_id": tenant_id, "invoice_id": invoice_id}).one()
+    [(payouts, corrections, ref_revenue)] = driver_records(
+        session, _stored_revenue, {"tenant_id": tenant_id, "invoice_id": invoice_id})
     return rules.invoice_revenue([payouts or Decimal(0)], [corrections or Decimal(0)],
                                  ref_revenue)
 
@@ -103,9 +103,21 @@ def _stored_revenue() -> Select:
                   ref_revenue.scalar_subquery())
 
 
+def _page(name: str) -> Callable[[], Select]:
+    """Return the builder of page query name (see _page_statement)."""
+    return builder(_page_statement, name)
+
+
+def _page_statement(name: str) -> Select:
+    """Return the query name of those that fill a page of invoices: run on the driver (see
+    db.driver_records), since a page after a write spent more in SQLAlchemy's execution of
+    them than SQLite spent on them."""
+    return _page_statements()[name]
+
+
 @functools.cache
 def _page_statements() -> dict[str, Select]:
-    """The queries that fill a page of invoices, built once (their compiled form is cached)."""
+    """The queries that fill a page of invoices, built once."""
     tenant, ids = bindparam("tenant_id"), list_parameter("ids")
     billed = (Conversion.tenant_id == tenant, Conversion.payment_id.in_(ids))
     return {
@@ -137,34 +149,28 @@ def _page_statements() -> dict[str, Select]:
     }
 
 
-# Each page query as a builder of its own, run on the driver (db.driver_records): a page after
-# a write spent more in SQLAlchemy's execution of these five queries than SQLite spent on them.
-_PAGE = {name: (lambda name=name: _page_statements()[name])
-         for name in ("payment", "codes", "conversions", "costs", "corrections", "referrals")}
-
-
 def load_invoices(session: Session, tenant_id: int,
                   payments: Sequence[Any]) -> list[Invoice]:
     """Attach conversions, offer costs, corrections and referral invoices: five queries a page."""
     if not payments:
         return []
     ids = [p.id for p in payments]
-    codes = dict(driver_records(session, _PAGE["codes"], {
+    codes = dict(driver_records(session, _page("codes"), {
         "tenant_id": tenant_id, "currency_ids": sorted({p.currency_id for p in payments})}))
     invoices = {p.id: Invoice(p, codes.get(p.currency_id, "")) for p in payments}
     arguments = {"tenant_id": tenant_id, "ids": ids}
     # Sorted by invoice, then time and id, as stored: no value needs reading to order them.
-    for payment_id, _, conversion_id in sorted(driver_tuples(session, _PAGE["conversions"],
+    for payment_id, _, conversion_id in sorted(driver_tuples(session, _page("conversions"),
                                                              arguments)):
         invoices[payment_id].conversion_ids.append(conversion_id)
-    for payment_id, offer_id, payout, count, title in driver_records(session, _PAGE["costs"],
+    for payment_id, offer_id, payout, count, title in driver_records(session, _page("costs"),
                                                                       arguments):
         invoices[payment_id].costs.append(
             OfferCost(offer_id, title if title is not None else f"Offer {offer_id}", payout,
                       count))
-    for correction in driver_records(session, _PAGE["corrections"], arguments):
+    for correction in driver_records(session, _page("corrections"), arguments):
         invoices[correction.payment_id].corrections.append(correction)
-    for payment_id, referral_id in driver_records(session, _PAGE["referrals"], arguments):
+    for payment_id, referral_id in driver_records(session, _page("referrals"), arguments):
         invoices[payment_id].ref_ids.append(referral_id)
     return [invoices[i] for i in ids]
 
@@ -257,16 +263,9 @@ def list_invoices(session: Session, tenant_id: int, where: InvoiceFilter, page: 
                   limit: int, now: datetime) -> tuple[list[Invoice], int]:
     """Return one page of invoices, newest id first, and how many match in all."""
     shape, values = _filter_values(tenant_id, where, now)
-    count, paged = _list_builders(shape)
-    [(total,)] = driver_records(session, count, values)
+    [(total,)] = driver_records(session, builder(_counted, shape), values)
     # Rows, not ORM objects: a page only reads them, and loading 100 objects cost a sixth of it.
-    payments = driver_records(session, paged, {**values, "offset": (page - 1) * limit,
-                                               "limit": limit})
+    payments = driver_records(session, builder(_paged, shape), {
+        **values, "offset": (page - 1) * limit, "limit": limit})
     return load_invoices(session, tenant_id, payments), total or 0
 
-
-@functools.cache
-def _list_builders(shape: tuple[bool, ...]) -> tuple[Callable[[], Select], Callable[[], Select]]:
-    """Return the builders of the count and the page for shape, the same ones each time (the
-    driver's statements are kept by builder: see db.driver_statement)."""
-    return (lambda: _counted(shape)), (lambda: _paged(shape))

@@ -12,7 +12,7 @@ from sqlalchemy import Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, parse_timestamp
-from ..db import list_parameter
+from ..db import builder, driver_records, driver_tuples, list_parameter
 from ..effects import MAX_IDS, note
 from ..errors import AffiseError, GenerationRunning
 from ..models import (
@@ -42,15 +42,16 @@ def rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
     name), not ORM objects: a generation only reads them, and loading objects cost more."""
     ids = set(ids)
     listed = len(ids) <= _IN_LIMIT
-    query = _rows_statement(model, column.key, listed)
-    return [row for row in session.execute(query, {"tenant_id": tenant_id, "ids": list(ids)})
+    query = builder(_rows_statement, model, column.key, listed)
+    return [row for row in driver_records(session, query, {"tenant_id": tenant_id,
+                                                           "ids": list(ids)})
             if getattr(row, column.key) in ids]
 
 
 def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Row[Any]]:
     """Read all of a tenant's rows of model by id, as rows (see rows_by_id)."""
-    return list(session.execute(_rows_statement(model, "tenant_id", False),
-                                {"tenant_id": tenant_id}))
+    return driver_records(session, builder(_rows_statement, model, "tenant_id", False),
+                          {"tenant_id": tenant_id})
 
 
 @functools.cache
@@ -118,8 +119,8 @@ def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
                             .values(visible_at=ready).execution_options(synchronize_session=False))
     if made:
         note(session, "created", "payments", made)
-        note(session, "changed", "conversions", session.scalars(
-            _billed(), {"tenant_id": tenant.id, "made": made}))
+        note(session, "changed", "conversions", [billed for (billed,) in driver_tuples(
+            session, _billed, {"tenant_id": tenant.id, "made": made})])
 
 
 def new_payment(tenant: Tenant, affiliate: Affiliate | Row[Any], currency: Currency | Row[Any],

@@ -18,7 +18,7 @@ from sqlalchemy import Select, Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import list_parameter
+from ..db import builder, driver_records, list_parameter
 from ..errors import ServerError
 from ..models import Affiliate, Currency, Payment
 from . import rules
@@ -85,11 +85,11 @@ def owed_referral_money(session: Session, tenant_id: int, settings: Mapping[str,
     `before` bounds the Completed time (a generation's period end; None: any time).
     A main affiliate whose percent is 0 is owed nothing (its referral invoices stay owed).
     """
-    statement = _owed_statement(before is not None, affiliate_ids is not None,
-                                bool(exclude_affiliate_ids), bool(currencies))
-    rows = session.execute(statement, {
-        "tenant_id": tenant_id, "before": before, "ids": list(affiliate_ids or ()),
-        "excluded": list(exclude_affiliate_ids), "currencies": list(currencies)}).all()
+    statement = builder(_owed_statement, before is not None, affiliate_ids is not None,
+                        bool(exclude_affiliate_ids), bool(currencies))
+    values = {"tenant_id": tenant_id, "before": before, "ids": list(affiliate_ids or ()),
+             "excluded": list(exclude_affiliate_ids), "currencies": list(currencies)}
+    rows = driver_records(session, statement, values)
     owed: dict[tuple[int, str], Owed] = {}
     for main_id, code, total, count, main_percent in rows:
         percent = rules.referral_percent(main_percent, settings)
@@ -144,7 +144,7 @@ def taken_by(session: Session, tenant_id: int,
     taken: dict[int, list[int]] = {invoice_id: [] for invoice_id in invoice_ids}
     if not taken:
         return taken
-    for main_id, referral_id in session.execute(_taken_by(), {"tenant_id": tenant_id,
-                                                            "mains": list(taken)}):
+    for main_id, referral_id in driver_records(session, _taken_by, {"tenant_id": tenant_id,
+                                                                     "mains": list(taken)}):
         taken[main_id].append(referral_id)
     return taken

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..billing.predicates import effectively_approved, on_hold
 from ..billing.referrals import owed_referral_money
 from ..billing.rules import APPROVED, HOLD
-from ..db import list_parameter
+from ..db import driver_records, list_parameter
 from ..models import Affiliate, Conversion, Currency, Tenant
 from ..money import ZERO
 
@@ -90,17 +90,17 @@ def affiliate_balances(session: Session, tenant_id: int, now: datetime,
     ids = list(affiliate_ids)
     if not ids:
         return {}
-    rows = session.execute(_balance_statement(), {"tenant_id": tenant_id, "now": now,
-                                                  "ids": ids}).all()
+    rows = driver_records(session, _balance_statement, {"tenant_id": tenant_id, "now": now,
+                                                        "ids": ids})
     money: dict[int, dict[str, Balance]] = {aid: {} for aid in ids}
     for affiliate_id, code, available, hold in rows:
         money[affiliate_id][code] = Balance(available or ZERO, hold or ZERO)
-    settings = session.scalar(_settings_statement(), {"tenant_id": tenant_id})
+    [(settings,)] = driver_records(session, _settings_statement, {"tenant_id": tenant_id})
     for (main_id, code), owed in owed_referral_money(session, tenant_id, settings, None,
                                                       affiliate_ids=ids).items():
         held = money[main_id].get(code, Balance())
         money[main_id][code] = Balance(held.available + owed.ref_revenue, held.hold)
-    currencies = session.execute(_currencies_statement(), {"tenant_id": tenant_id}).all()
+    currencies = driver_records(session, _currencies_statement, {"tenant_id": tenant_id})
     known = [code for code, _ in currencies]
     result: dict[int, dict[str, Balance]] = {}
     for aid in ids:

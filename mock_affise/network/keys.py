@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, bindparam, select, text, union
 from sqlalchemy.orm import Session
 
-from ..db import list_parameter
+from ..db import builder, driver_tuples, list_parameter
 from ..models import Affiliate, Manager
 
 # PostgreSQL advisory lock held by every transaction that hands out keys: tenants' writes run in
@@ -35,8 +35,8 @@ def taken_keys(session: Session, keys: Iterable[str], other_than: int | None = N
         return set()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEYS_LOCK})
-    return set(session.scalars(_taken_statement(other_than is not None),
-                               {"keys": wanted, "other": other_than}))
+    return {key for (key,) in driver_tuples(session, builder(_taken_statement, other_than is not None),
+                                            {"keys": wanted, "other": other_than})}
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..billing.predicates import seen_by
 from ..billing.rules import EVERYONE, Audience, percent_allowed
-from ..db import list_parameter
+from ..db import builder, driver_records, list_parameter
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import (
@@ -70,7 +70,7 @@ class Partner:
     """Everything GET /3.0/admin/partner/{id} shows about one affiliate."""
 
     affiliate: Affiliate
-    manager: Manager | None
+    manager: Any  # a row of managers (read only), or None
     payment_systems: list[Binding]
     balance: dict[str, Balance]
     api_key: str | None  # None for a caller who may not see it (contract section 2)
@@ -144,13 +144,25 @@ def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: i
     return describe_partners(session, tenant_id, now, [affiliate], audience)[0]
 
 
+def _describing(name: str) -> Callable[[], Select]:
+    """Return the builder of describe_partners' query name, run on the driver (see
+    db.driver_records): read, never changed."""
+    return builder(_described, name)
+
+
+def _described(name: str) -> Select:
+    return _descriptions()[name]
+
+
 @functools.cache
-def _describing() -> dict[str, Select]:
+def _descriptions() -> dict[str, Select]:
     """Build, once, the queries describe_partners runs (:tenant_id, :ids)."""
     tenant_id, ids = bindparam("tenant_id"), list_parameter("ids")
+    bindings = AffiliatePaymentSystem.__table__
     return {
-        "managers": select(Manager).where(Manager.tenant_id == tenant_id, Manager.id.in_(ids)),
-        "bindings": select(AffiliatePaymentSystem, PaymentSystem.title)
+        "managers": select(Manager.__table__).where(Manager.tenant_id == tenant_id,
+                                                    Manager.id.in_(ids)),
+        "bindings": select(bindings, PaymentSystem.title)
         .outerjoin(PaymentSystem, and_(PaymentSystem.tenant_id == AffiliatePaymentSystem.tenant_id,
                                        PaymentSystem.id == AffiliatePaymentSystem.system_id))
         .where(AffiliatePaymentSystem.tenant_id == tenant_id,
@@ -166,14 +178,13 @@ def describe_partners(session: Session, tenant_id: int, now: datetime,
         return []
     ids = [a.id for a in affiliates]
     manager_ids = {a.manager_id for a in affiliates if a.manager_id}
-    statements = _describing()
-    managers = {m.id: m for m in session.scalars(statements["managers"], {
+    managers = {m.id: m for m in driver_records(session, _describing("managers"), {
         "tenant_id": tenant_id, "ids": sorted(manager_ids)})} if manager_ids else {}
     bindings: dict[int, list[Binding]] = {aid: [] for aid in ids}
-    for row, title in session.execute(statements["bindings"], {"tenant_id": tenant_id,
-                                                               "ids": ids}):
-        bindings[row.affiliate_id].append(Binding(row.id, row.system_id, title or "", row.currency,
-                                                  row.active, dict(row.fields)))
+    for row in driver_records(session, _describing("bindings"), {"tenant_id": tenant_id,
+                                                                 "ids": ids}):
+        bindings[row.affiliate_id].append(Binding(row.id, row.system_id, row.title or "",
+                                                  row.currency, row.active, dict(row.fields)))
     balances = affiliate_balances(session, tenant_id, now, ids)
     return [Partner(a, managers.get(a.manager_id) if a.manager_id else None, bindings[a.id],
                     balances[a.id], a.api_key if audience.sees_api_keys else None)
