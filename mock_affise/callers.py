@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from .db import driver_row
+from .db import detached_entity, driver_row
 from .harness import faults
 from .models import Affiliate, FaultRule, Manager, Tenant
 
@@ -39,8 +39,15 @@ class Caller:
     """A key's holder, their tenant (a detached row) and whether a fault rule may fire."""
 
     principal: Principal
-    tenant: Tenant
+    row: Mapping[str, Any]  # caller_statement()'s: the tenant's columns among the rest
     live_rules: bool
+
+    @functools.cached_property
+    def tenant(self) -> Tenant:
+        """Return the caller's tenant as the row read it, made when first asked: a write
+        locks and reads its tenant anew, and never asks."""
+        return detached_entity(Tenant, {column.key: self.row[column.key]
+                                        for column in Tenant.__table__.columns})
 
 
 @functools.cache
@@ -70,8 +77,7 @@ def caller_of(row: Mapping[str, Any]) -> Caller:
     """Read one row of caller_statement() (a mapping by column name)."""
     principal = Principal(row["id"], row["role"], manager_id=row["manager_id"],
                           affiliate_id=row["affiliate_id"])
-    tenant = Tenant(**{column.key: row[column.key] for column in Tenant.__table__.columns})
-    return Caller(principal, tenant, bool(row["live_rules"]))
+    return Caller(principal, row, bool(row["live_rules"]))
 
 
 def find_caller(session: Session, key: str | None, method: str = "GET") -> Caller | None:

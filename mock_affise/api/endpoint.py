@@ -184,14 +184,16 @@ def endpoint(roles: frozenset[str], write: bool = False,
             state = current_app.extensions["mock_affise"]
             db, settings = state.db, state.settings
             key = api_key(request)
-            outcome, principal, tenant = _Outcome(), None, None
+            outcome, caller, principal, tenant = _Outcome(), None, None, None
             action: dict | None = None
             cacheable = not write
             try:
                 try:
                     with db.transaction(write=write) as session:
                         caller = _who(session, key)
-                        principal, tenant = caller.principal, caller.tenant
+                        principal = caller.principal
+                        # A write locks its tenant and reads it anew (run), not from here.
+                        tenant = None if write else caller.tenant
                         # Only a rule that can fire here takes the write path (and its lock).
                         if caller.live_rules and faults.first_match(session, principal.tenant_id,
                                                              request.method, request.path):
@@ -199,7 +201,8 @@ def endpoint(roles: frozenset[str], write: bool = False,
                         run(session, principal, tenant, outcome, path, settings)
                         if write:  # journaled with the change, in its transaction
                             state.journal.append(driver_connection(session),
-                                                 principal.tenant_id, tenant_now(tenant),
+                                                 principal.tenant_id,
+                                                 tenant_now(outcome.call.tenant),
                                                  _journal_entry(outcome, None))
                             outcome.journaled = True
                 except _FaultRulesToCheck:
@@ -227,6 +230,8 @@ def endpoint(roles: frozenset[str], write: bool = False,
                 cacheable = False
             if not outcome.journaled:
                 # the time the answer was rendered at (on a running clock, later is too late)
+                if tenant is None:
+                    tenant = caller.tenant
                 now = outcome.call.now if outcome.call is not None else tenant_now(tenant)
                 entry = _journal_entry(outcome, action)
                 state.journal.record(principal.tenant_id, now, entry)

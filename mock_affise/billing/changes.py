@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..db import load_entity
 from ..effects import MAX_IDS, note
 from ..errors import NotFound, ValidationError
 from ..models import Conversion, Correction, Payment, Tenant
@@ -73,7 +74,7 @@ def add_correction(session: Session, tenant: Tenant, now: datetime, invoice_id: 
 def delete_correction(session: Session, tenant: Tenant, now: datetime,
                       correction_id: int) -> None:
     """Remove a correction from an open invoice, unless that leaves its revenue negative."""
-    correction = session.get(Correction, (tenant.id, correction_id))
+    correction = load_entity(session, Correction, (tenant.id, correction_id))
     if correction is None:
         raise NotFound()
     payment = get_open_invoice(session, tenant.id, correction.payment_id, now)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, and_, func, insert, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from ..db import load_entity
 from ..errors import (
     BelowMinimumPayment,
     NoPaidConversions,
@@ -49,10 +50,10 @@ def _bill_up_to(session: Session, tenant: Tenant, now: datetime, affiliate_id: i
     """Bill an affiliate's payable conversions, oldest first, until their total reaches amount."""
     ensure_idle(tenant, now)
     tid = tenant.id
-    affiliate = session.get(Affiliate, (tid, affiliate_id))
+    affiliate = load_entity(session, Affiliate, (tid, affiliate_id))
     if affiliate is None:
         raise ValidationError("aid", f"unknown affiliate {affiliate_id}")
-    currency = session.get(Currency, (tid, currency_id))
+    currency = load_entity(session, Currency, (tid, currency_id))
     if currency is None:
         raise ValidationError("currency", f"unknown currency id {currency_id}")
     name, code = display_name(affiliate), currency.code

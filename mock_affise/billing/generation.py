@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import builder, driver_records, list_parameter, run_driver
+from ..db import builder, driver_records, list_parameter, load_entity, run_driver
 from ..errors import (
     AffiseError,
     BelowMinimumPayment,
@@ -223,7 +223,7 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
     ensure_idle(tenant, now)
     tid = tenant.id
     if single_affiliate is not None:
-        affiliate = session.get(Affiliate, (tid, single_affiliate))
+        affiliate = load_entity(session, Affiliate, (tid, single_affiliate))
         if affiliate is None:
             raise ValidationError("aid", f"unknown affiliate {single_affiliate}")
     currencies = {c.code: c for c in tenant_rows(session, Currency, tid)}

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..db import builder, driver_records, driver_tuples, list_parameter
+from ..db import builder, driver_records, driver_tuples, list_parameter, load_entity
 from ..errors import NotFound, PaymentFinished
 from ..models import Conversion, Correction, Currency, Offer, Payment, PaymentSystem
 from . import rules
@@ -54,7 +54,7 @@ class Invoice:
 
 def get_invoice(session: Session, tenant_id: int, invoice_id: int, now: datetime) -> Payment:
     """Return the invoice, or raise 404 Resource Not Found."""
-    payment = session.get(Payment, (tenant_id, invoice_id))
+    payment = load_entity(session, Payment, (tenant_id, invoice_id))
     if payment is None or (payment.visible_at is not None and payment.visible_at > now):
         raise NotFound()
     return payment

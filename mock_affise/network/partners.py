@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..billing.predicates import seen_by
 from ..billing.rules import EVERYONE, Audience, percent_allowed
-from ..db import builder, driver_records, list_parameter
+from ..db import builder, driver_records, list_parameter, load_entity
 from ..effects import note
 from ..errors import NotFound, ValidationError
 from ..models import (
@@ -125,7 +125,7 @@ def find_referrals(session: Session, tenant_id: int, now: datetime, affiliate_id
 
     An unknown main affiliate is a 404 (Affise's "Resource Not Found"), not an empty list.
     """
-    main = session.get(Affiliate, (tenant_id, affiliate_id))
+    main = load_entity(session, Affiliate, (tenant_id, affiliate_id))
     if main is None or not audience.sees(main.id, main.manager_id):
         raise NotFound()
     return find_partners(session, tenant_id, now, PartnerQuery(referred_by=affiliate_id,
@@ -138,7 +138,7 @@ def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: i
 
     An affiliate a manager key may not see answers as if absent (contract section 2).
     """
-    affiliate = session.get(Affiliate, (tenant_id, affiliate_id))
+    affiliate = load_entity(session, Affiliate, (tenant_id, affiliate_id))
     if affiliate is None or not audience.sees(affiliate.id, affiliate.manager_id):
         raise NotFound()
     return describe_partners(session, tenant_id, now, [affiliate], audience)[0]
@@ -233,7 +233,7 @@ def edit_partner(session: Session, tenant: Tenant, now: datetime, affiliate_id: 
     (any status but Completed) in a currency it now has a binding for take that binding's
     system and account. The call sets updated_at even when no value differs.
     """
-    affiliate = session.get(Affiliate, (tenant.id, affiliate_id))
+    affiliate = load_entity(session, Affiliate, (tenant.id, affiliate_id))
     if affiliate is None:
         raise NotFound()
     changes = _validated(session, tenant.id, affiliate_id, values)
@@ -279,14 +279,14 @@ def _validated(session: Session, tenant_id: int, affiliate_id: int | None,
         changes["status"] = values["status"]
     if "manager_id" in values:
         manager_id = values["manager_id"].strip() or None  # an empty manager_id unassigns
-        if manager_id is not None and session.get(Manager, (tenant_id, manager_id)) is None:
+        if manager_id is not None and load_entity(session, Manager, (tenant_id, manager_id)) is None:
             raise ValidationError("manager_id", f"unknown manager '{manager_id}'")
         changes["manager_id"] = manager_id
     if "ref" in values:
         ref = values["ref"] or None  # ref=0 clears the referrer, as Affise shows "0" for none
         if ref is not None and ref == affiliate_id:
             raise ValidationError("ref", "a partner cannot refer itself")
-        if ref is not None and session.get(Affiliate, (tenant_id, ref)) is None:
+        if ref is not None and load_entity(session, Affiliate, (tenant_id, ref)) is None:
             raise ValidationError("ref", f"unknown partner {ref}")
         changes["ref"] = ref
     return changes

@@ -17,9 +17,10 @@ from mock_affise.db import (
     driver_execute,
     driver_records,
     list_parameter,
+    load_entity,
     lock_tenant,
 )
-from mock_affise.models import Conversion, Tenant
+from mock_affise.models import Conversion, Payment, Tenant
 from tests.conftest import ADMIN_KEY
 
 
@@ -100,3 +101,17 @@ def test_the_driver_connection_follows_the_session_into_its_next_transaction(app
         session.commit()
         assert driver_connection(session) is session.connection().connection.driver_connection
         assert session.info[db_module._DRIVER_HELD][0] is session.get_transaction()
+
+
+def test_an_entity_loaded_on_the_driver_is_the_sessions_own(app):
+    db = app.extensions["mock_affise"].db
+    with db.transaction(write=True) as session:
+        invoice = load_entity(session, Payment, (1, 2925))
+        assert load_entity(session, Payment, (1, 2925)) is invoice  # held: not read again
+        assert session.get(Payment, (1, 2925)) is invoice
+        assert load_entity(session, Payment, (1, 999_999)) is None
+        assert load_entity(session, Payment, (2, 2925)) is None  # another tenant's id space
+        assert not session.dirty  # loaded, not changed
+        invoice.comment = "changed on a loaded row"
+    with db.transaction() as session:
+        assert session.get(Payment, (1, 2925)).comment == "changed on a loaded row"
