@@ -283,12 +283,16 @@ class DriverStatement:
     lists: tuple[str, ...] = ()
     expand: Callable[[tuple[int, ...]], str] | None = None  # the SQL for the lists' lengths
     record: Any = tuple  # the row type: a named tuple of the result columns
+    filled: tuple[tuple[str, Any], ...] = ()  # an INSERT's columns left out: their defaults
 
     def parameters(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Return the SQL and the driver's parameters for params (each list spread out); a
         value the statement does not take is left out."""
         values = {name: params.get(name, default)
                   for name, default in self.defaults.items()}
+        for name, default in self.filled:  # as SQLAlchemy fills them, on each execution
+            if name not in params:
+                values[name] = default.arg if default.is_scalar else default.arg(None)
         for name, bind in self.binders:
             value = values[name]
             values[name] = [bind(item) for item in value] if name in self.lists else bind(value)
@@ -341,8 +345,16 @@ def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatem
                                 if bind.expanding))
     expand = functools.partial(_expanded, *style, build) if lists else None
     record = namedtuple("Record", [key for key, _ in readers], rename=True)  # type: ignore[misc]
+    filled = []
+    for column in getattr(compiled, "insert_prefetch", ()):  # Python-side column defaults
+        if column.default is None or not (column.default.is_scalar
+                                          or column.default.is_callable):
+            raise TypeError(f"{column}: a driver statement fills plain defaults only")
+        filled.append((compiled.bind_names[compiled.binds[column.key]], column.default))
+    if getattr(compiled, "update_prefetch", ()):
+        raise TypeError("a driver statement does not fill onupdate values")
     return DriverStatement(sql, defaults, readers, tuple(binders.items()), lists, expand,
-                           record)
+                           record, tuple(filled))
 
 
 @functools.cache
@@ -446,9 +458,16 @@ def list_parameter(name: str) -> BindParameter[Any]:
 
 
 def insert_row(session: Session, build: Callable[[], Insert], values: Mapping[str, Any]) -> int:
-    """Insert one row with build()'s statement (built once: see parameters_insert) through
-    Core, and return its new id."""
-    return session.connection().execute(build(), values).inserted_primary_key[0]
+    """Insert one row with build()'s statement (built once: see parameters_insert) on the
+    driver (see run_driver), and return its new id: from RETURNING, or the driver's last row
+    id on SQLite before 3.35."""
+    if not _dialect(session).insert_returning:
+        return run_driver(session, build, values)[0].lastrowid
+    return run_driver(session, builder(_returning_id, build), values)[0].fetchone()[0]
+
+
+def _returning_id(build: Callable[[], Insert]) -> Insert:
+    return build().returning(build().table.c.id)
 
 
 def parameters_insert(table: Table, names: Sequence[str]) -> Insert:

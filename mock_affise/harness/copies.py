@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 from ..db import driver_execute, driver_execute_many, native_sql
@@ -51,7 +51,8 @@ class Statements:
     clear: tuple[str, ...]  # delete the tenant's rows
     clear_harness: tuple[str, ...]  # delete the tenant's journal, fault rules and reports
     drop_snapshot: tuple[str, ...]  # delete snapshot :snapshot's rows
-    drop_tenant: tuple[str, ...]  # delete everything the tenant holds but the tenant row
+    drop_tenant_snapshots: tuple[str, ...]  # delete the rows of the tenant's snapshots
+    drop_tenant: tuple[str, ...]  # then everything else the tenant holds but the tenant row
     drop_tenant_row: tuple[str, ...]  # then the tenant row
     set_keys: dict[str, str]  # by holder table: one holder's :api_key by :tenant and :id
     forget_template_keys: tuple[str, ...]  # every key of snapshot :snapshot made NULL
@@ -83,11 +84,10 @@ def statements(dialect: str) -> Statements:
         clear.append(f"DELETE FROM {live.name} WHERE tenant_id = :tenant")
         drop_snapshot.append(f"DELETE FROM {shadow.name} WHERE snapshot_id = :snapshot")
     snapshots = Snapshot.__table__.name
-    drop_tenant = [*clear]
-    drop_tenant += [f"DELETE FROM {shadow.name} WHERE snapshot_id IN"
-                    f" (SELECT id FROM {snapshots} WHERE tenant_id = :tenant)"
-                    for shadow in SNAPSHOT_TABLES.values()]
-    drop_tenant.append(f"DELETE FROM {snapshots} WHERE tenant_id = :tenant")
+    drop_tenant_snapshots = [f"DELETE FROM {shadow.name} WHERE snapshot_id IN"
+                             f" (SELECT id FROM {snapshots} WHERE tenant_id = :tenant)"
+                             for shadow in SNAPSHOT_TABLES.values()]
+    drop_tenant = [*clear, f"DELETE FROM {snapshots} WHERE tenant_id = :tenant"]
     harness = [f"DELETE FROM {model.__table__.name} WHERE tenant_id = :tenant"
                for model in HARNESS_MODELS]
     drop_tenant += harness
@@ -105,7 +105,7 @@ def statements(dialect: str) -> Statements:
         dialect) for live, shadow in KEY_SHADOWS.items()}
     return Statements(native(save), native(restore), native(fresh_keys), native(clone),
                       native(clear), native(harness), native(drop_snapshot),
-                      native(drop_tenant),
+                      native(drop_tenant_snapshots), native(drop_tenant),
                       native([f"DELETE FROM {Tenant.__table__.name} WHERE id = :tenant"]),
                       set_keys, native(forget), set_template_keys)
 
@@ -127,3 +127,29 @@ def run_many(session: Session, sql: str, rows: list[Mapping[str, Any]]) -> None:
 def of(session: Session) -> Statements:
     """Return the statements for session's database."""
     return statements(session.get_bind().dialect.name)
+
+
+def copy_in(session: Session, tenant_id: int, template_id: int,
+            keys: Mapping[str, list[list[Any]]]) -> None:
+    """Copy template template_id's rows into the tenant, each key holder given its key from
+    keys (by holder table: [id, key] pairs): a template's copy, and a copy's reset."""
+    chosen = of(session)
+    run(session, chosen.fresh_keys, {"tenant": tenant_id, "snapshot": template_id})
+    for table, held in keys.items():
+        run_many(session, chosen.set_keys[table],
+                 [{"tenant": tenant_id, "id": holder, "api_key": key} for holder, key in held])
+
+
+# PostgreSQL advisory lock on the templates: two first tenants of one document, made at once,
+# must not both keep it, and a template must not be dropped (the oldest, past templates.KEPT)
+# while a copy, or a copy's reset, reads it statement by statement.
+_TEMPLATES_LOCK = 7_204_121
+
+
+def hold_templates(session: Session, shared: bool) -> None:
+    """On PostgreSQL, take the templates' lock: shared to copy one, whole to keep or drop one
+    (SQLite writes one transaction at a time already). Taken before the keys' lock
+    (network.keys), by copies and first seeds alike: the other order would deadlock them."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        session.execute(text(f"SELECT {lock}(:key)"), {"key": _TEMPLATES_LOCK})

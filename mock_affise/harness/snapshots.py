@@ -6,11 +6,11 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, select, union
+from sqlalchemy import Insert, Select, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
-from ..db import insert_row, parameters_insert
+from ..db import driver_records, insert_row, parameters_insert
 from ..errors import KeysTaken, NotFound
 from ..models import SNAPSHOT_TABLES, Affiliate, Manager, Snapshot, Tenant
 from ..network.keys import taken_keys
@@ -18,6 +18,11 @@ from . import copies
 
 SEED = "__seed__"  # the hidden snapshot reset returns to
 COUNTERS = ("next_payment_id", "next_correction_id", "next_affiliate_id", "next_binding_id")
+# A template's copy keeps no rows for its seed: its seed's state names the template (TEMPLATE)
+# and the keys its holders got (KEYS: by holder table, [id, key] pairs). Made and dropped per
+# test, a copy then writes and deletes half the rows it did. A template referred to this way is
+# copied into each seed that names it before it is dropped (part_from).
+TEMPLATE, KEYS = "template", "keys"
 
 
 def _tenant_state(tenant: Tenant) -> dict[str, Any]:
@@ -58,6 +63,40 @@ def save_state(session: Session, tenant_id: int, name: str, now: datetime,
     return snapshot_id
 
 
+def save_reference(session: Session, tenant_id: int, now: datetime, state: dict[str, Any],
+                   template_id: int, keys: dict[str, list[list[Any]]]) -> int:
+    """Keep a template's copy's seed as a reference to the template, with the keys its holders
+    got (see TEMPLATE); return its id."""
+    return insert_row(session, _new_snapshot, {
+        "tenant_id": tenant_id, "name": SEED, "created_at": now,
+        "state": {**state, TEMPLATE: template_id, KEYS: keys}})
+
+
+def holds_rows(session: Session, tenant_id: int) -> bool:
+    """Tell whether any snapshot of the tenant holds rows (a copy's seed alone holds none)."""
+    return any(TEMPLATE not in state for (state,) in driver_records(
+        session, _states_statement, {"tenant_id": tenant_id}))
+
+
+def _states_statement() -> Select:
+    return select(Snapshot.state).where(Snapshot.tenant_id == bindparam("tenant_id"))
+
+
+def part_from(session: Session, template_id: int) -> None:
+    """Before template template_id is dropped, copy its rows into every seed that refers to it,
+    each with its keys, so that each copy still resets to its seed."""
+    statements = copies.of(session)
+    for seed in session.scalars(select(Snapshot).where(Snapshot.name == SEED)):
+        state = seed.state
+        if state.get(TEMPLATE) != template_id:
+            continue  # one statement finds them all; the loop is over tenants, rarely many
+        copies.run(session, statements.clone, {"source": template_id, "snapshot": seed.id})
+        for table, held in state[KEYS].items():
+            copies.run_many(session, statements.set_template_keys[table], [
+                {"snapshot": seed.id, "id": holder, "key": key} for holder, key in held])
+        seed.state = {name: value for name, value in state.items() if name not in (TEMPLATE, KEYS)}
+
+
 def clear_data(session: Session, tenant_id: int) -> None:
     """Delete the tenant's network data (not its snapshots, journal or faults)."""
     copies.run(session, copies.of(session).clear, {"tenant": tenant_id})
@@ -68,19 +107,24 @@ def restore_snapshot(session: Session, tenant: Tenant, name: str) -> None:
 
     Refused with KeysTaken (409) when another tenant holds one of the snapshot's keys now.
     """
+    if name == SEED:  # it may refer to a template: kept until this transaction ends
+        copies.hold_templates(session, shared=True)
     snapshot = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant.id,
                                                      Snapshot.name == name))
     if snapshot is None:
         raise NotFound(f"Snapshot '{name}' not found")
+    state = snapshot.state
     # Keys the tenant let go of since may be another tenant's now: refuse rather than re-key,
     # since a restore promises the tenant exactly as saved, keys included.
-    taken = taken_keys(session, _snapshot_keys(session, snapshot.id), other_than=tenant.id)
+    taken = taken_keys(session, _snapshot_keys(session, snapshot), other_than=tenant.id)
     if taken:
         raise KeysTaken(sorted(taken))
     statements = copies.of(session)
-    copies.run(session, statements.clear + statements.restore,
-               {"tenant": tenant.id, "snapshot": snapshot.id})
-    state = snapshot.state
+    copies.run(session, statements.clear, {"tenant": tenant.id})
+    if TEMPLATE in state:
+        copies.copy_in(session, tenant.id, state[TEMPLATE], state[KEYS])
+    else:
+        copies.run(session, statements.restore, {"tenant": tenant.id, "snapshot": snapshot.id})
     for counter in COUNTERS:
         setattr(tenant, counter, state[counter])
     tenant.clock_frozen = state["frozen"]
@@ -94,10 +138,12 @@ def named(tenant_id: int) -> Select[tuple[Snapshot]]:
     return select(Snapshot).where(Snapshot.tenant_id == tenant_id, Snapshot.name != SEED)
 
 
-def _snapshot_keys(session: Session, snapshot_id: int) -> list[str]:
+def _snapshot_keys(session: Session, snapshot: Snapshot) -> list[str]:
+    if TEMPLATE in snapshot.state:
+        return [key for held in snapshot.state[KEYS].values() for _, key in held]
     holders = (SNAPSHOT_TABLES[Manager], SNAPSHOT_TABLES[Affiliate])
     return list(session.scalars(union(*[
-        select(shadow.c.api_key).where(shadow.c.snapshot_id == snapshot_id)
+        select(shadow.c.api_key).where(shadow.c.snapshot_id == snapshot.id)
         for shadow in holders])))
 
 

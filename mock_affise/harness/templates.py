@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, bindparam, func, select, text
+from sqlalchemy import Insert, Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import host_now, parse_timestamp
@@ -35,10 +35,6 @@ from . import copies, snapshots
 OWNER = 0  # templates are snapshots of no tenant: tenant ids start at 1
 PREFIX = "__template__"
 KEPT = 32  # templates one database keeps; the oldest goes first
-# PostgreSQL advisory lock on the templates: two first tenants of one document, made at once,
-# must not both keep it, and a template must not be dropped (the oldest, past KEPT) while a
-# copy reads it statement by statement.
-_TEMPLATES_LOCK = 7_204_121
 
 
 @functools.cache
@@ -62,15 +58,6 @@ def template_key(document: Any) -> str | None:
         return None
     digest = document_digest(document)
     return None if digest is None else f"{PREFIX}{_schema_tag()}:{digest}"
-
-
-def hold_templates(session: Session, shared: bool) -> None:
-    """On PostgreSQL, take the templates' lock: shared to copy one, whole to keep or drop one
-    (SQLite writes one transaction at a time already). Taken before the keys' lock
-    (network.keys), by copies and first seeds alike: the other order would deadlock them."""
-    if session.get_bind().dialect.name == "postgresql":
-        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        session.execute(text(f"SELECT {lock}(:key)"), {"key": _TEMPLATES_LOCK})
 
 
 def _find_statement() -> Select:
@@ -115,7 +102,7 @@ def copy_template(session: Session, key: str,
     Refused once the server holds limit tenants (MAX_TENANTS). Every statement is prepared
     once (see db.driver_statement): a test suite makes a tenant per test.
     """
-    hold_templates(session, shared=True)
+    copies.hold_templates(session, shared=True)
     template = driver_row(session, _find_statement, {"name": key})
     if template is None:
         return None
@@ -126,18 +113,16 @@ def copy_template(session: Session, key: str,
         "clock_frozen": state["frozen"], "clock_base": now, "clock_anchor": host_now(),
         "settings": dict(state.get("settings") or {}),
         **{name: state[name] for name in snapshots.COUNTERS}})
-    statements = copies.of(session)
-    copies.run(session, statements.fresh_keys, {"tenant": tenant_id, "snapshot": template["id"]})
     holders = {}
     for table, build in _HOLDERS.items():
         cursor, read = run_driver(session, build, {"snapshot": template["id"]})
         holders[table] = [read.row(held) for held in cursor.fetchall()]
     assign_keys(session, [held for rows in holders.values() for held in rows])
-    for table, rows in holders.items():
-        copies.run_many(session, statements.set_keys[table],
-                        [{"tenant": tenant_id, "id": held["id"], "api_key": held["api_key"]}
-                         for held in rows])
-    snapshots.save_state(session, tenant_id, snapshots.SEED, now, state)
+    keys = {table: [[held["id"], held["api_key"]] for held in rows]
+            for table, rows in holders.items()}
+    copies.copy_in(session, tenant_id, template["id"], keys)
+    # Its seed, for reset, is the template and these keys: no rows of its own.
+    snapshots.save_reference(session, tenant_id, now, state, template["id"], keys)
     # Answered in the document's order, as its first tenant was (the first admin is "admin").
     order = template["state"].get("order", {})
     for table, rows in holders.items():
@@ -165,12 +150,13 @@ def keep_template(session: Session, key: str, tenant: Tenant,
     named: by holder table, each holder's key as the document names it (None: no key named);
     order: by holder table, the holders' ids in the order the tenant's answer listed them.
     """
-    hold_templates(session, shared=False)
+    copies.hold_templates(session, shared=False)
     if driver_row(session, _find_statement, {"name": key}) is not None:
         return
     held = list(session.scalars(select(Snapshot.id).where(Snapshot.tenant_id == OWNER)
                                 .order_by(Snapshot.id.desc()).offset(KEPT - 1)))
     for old in held:
+        snapshots.part_from(session, old)
         copies.run(session, copies.of(session).drop_snapshot, {"snapshot": old})
         session.delete(session.get(Snapshot, old))
     seed = session.scalar(select(Snapshot).where(Snapshot.tenant_id == tenant.id,

@@ -65,7 +65,7 @@ def new_tenant(session: Session, loaded: dict[str, Any], limit: int | None = Non
     named = {"managers": {m["id"]: m["api_key"] for m in loaded["managers"]},
              "affiliates": {a["id"]: a["api_key"] for a in loaded["affiliates"]}}
     if template is not None:  # before seeding takes the keys' lock (see hold_templates)
-        templates.hold_templates(session, shared=False)
+        copies.hold_templates(session, shared=False)
     made = create_tenant(session, loaded)
     tenant = session.get(Tenant, made["tenant"])
     snapshots.save_snapshot(session, tenant, snapshots.SEED, tenant.clock_base)
@@ -86,6 +86,8 @@ def delete_tenant(session: Session, tenant_id: int) -> None:
     if lock_tenant(session, tenant_id) is None:
         raise NotFound()
     statements = copies.of(session)
+    if snapshots.holds_rows(session, tenant_id):  # a copy's seed alone holds none
+        copies.run(session, statements.drop_tenant_snapshots, {"tenant": tenant_id})
     copies.run(session, statements.drop_tenant + statements.drop_tenant_row, {"tenant": tenant_id})
 
 

@@ -60,6 +60,22 @@ def test_writes_work_on_an_engine_without_update_returning(app, client, monkeypa
     assert reads  # the lock took the way without RETURNING
 
 
+def test_tenants_are_made_on_an_engine_without_insert_returning(app, client, monkeypatch):
+    # SQLite before 3.35: a new row's id is the driver's last row id instead.
+    dialect = app.extensions["mock_affise"].db.engine.dialect
+    if dialect.name != "sqlite":
+        pytest.skip("only SQLite (before 3.35) has no INSERT ... RETURNING")
+    monkeypatch.setattr(dialect, "insert_returning", False)
+    made = [client.post("/_mock/tenants").json for _ in range(2)]  # a seed, then a copy
+    assert [m["status"] for m in made] == [1, 1]
+    assert made[0]["tenant"] != made[1]["tenant"]
+    for tenant in made:
+        key = tenant["api_keys"]["admin"]
+        assert client.get("/_mock/clock", headers={"API-Key": key}).status_code == 200
+        assert client.post("/_mock/reset", headers={"API-Key": key}).json["tenant"] == \
+            tenant["tenant"]
+
+
 def test_a_driver_error_comes_out_as_sqlalchemys(app):
     with app.extensions["mock_affise"].db.transaction() as session, \
             pytest.raises(DBAPIError) as caught:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from sqlalchemy import func, select
 
 from mock_affise.harness import templates, tenants
@@ -85,6 +86,43 @@ def test_a_copy_resets_to_its_own_seed_keys_included(client, monkeypatch):
     assert _export(client, key) == pristine
 
 
+def test_a_copys_seed_is_its_template_until_the_template_is_dropped(app, client, monkeypatch):
+    # A copy keeps no rows for reset: its seed names the template and its keys. When the
+    # template goes (past KEPT), its rows are copied into that seed first.
+    monkeypatch.setattr(templates, "KEPT", 2)
+    document = json_document(now="2024-03-01 09:00:00", key=None)
+    client.post("/_mock/tenants", json=document)
+    monkeypatch.setattr(tenants, "create_tenant", _no_seeding)
+    copied = client.post("/_mock/tenants", json=document).json
+    key = copied["api_keys"]["admin"]
+    pristine = _export(client, key)
+    assert _seed_rows(app, copied["tenant"]) == 0
+    monkeypatch.undo()
+    monkeypatch.setattr(templates, "KEPT", 2)
+    for day in (2, 3):  # two more documents: the first one's template is dropped
+        made = client.post("/_mock/tenants",
+                           json=json_document(now=f"2024-03-0{day} 09:00:00", key=None)).json
+        assert made["status"] == 1
+    assert _templates_kept(app) == 2
+    assert _seed_rows(app, copied["tenant"]) > 0  # the template's rows, now the seed's own
+    assert client.post("/3.0/admin/partner", headers={"API-Key": key},
+                       data={"email": "new@example.com", "password": "pw",
+                             "country": "DE"}).status_code == 200
+    assert _export(client, key) != pristine
+    reset = client.post("/_mock/reset", headers={"API-Key": key}).json
+    assert reset["api_keys"] == copied["api_keys"]
+    assert _export(client, key) == pristine
+
+
+def _seed_rows(app, tenant_id: int) -> int:
+    """Count the rows a tenant's seed snapshot holds of its own."""
+    with app.extensions["mock_affise"].db.transaction() as session:
+        seed = select(Snapshot.id).where(Snapshot.tenant_id == tenant_id,
+                                         Snapshot.name == "__seed__").scalar_subquery()
+        return sum(session.scalar(select(func.count()).select_from(shadow).where(
+            shadow.c.snapshot_id == seed)) for shadow in SNAPSHOT_TABLES.values())
+
+
 def test_a_document_without_a_now_has_no_template(app, client):
     kept = _templates_kept(app)
     document = json_document(now=None, key=None)
@@ -110,11 +148,13 @@ def test_a_database_keeps_a_bounded_number_of_templates(app, client, monkeypatch
     assert _templates_kept(app) == 3
 
 
-def test_a_dropped_tenant_leaves_no_row_behind(app, client):
+@pytest.mark.parametrize("named_snapshot", [True, False])
+def test_a_dropped_tenant_leaves_no_row_behind(app, client, named_snapshot):
     client.post("/_mock/tenants")
     copied = client.post("/_mock/tenants").json
     key = copied["api_keys"]["admin"]
-    client.post("/_mock/snapshots", json={"name": "before"}, headers={"API-Key": key})
+    if named_snapshot:  # rows of its own: without one, its seed (the template's) holds none
+        client.post("/_mock/snapshots", json={"name": "before"}, headers={"API-Key": key})
     client.post("/3.1/payments/generate", headers={"API-Key": key}, data={"date": "2024-06-15"})
     client.post("/_mock/faults", json={"path": "/3.1/payments", "action": {"status": 500}},
                 headers={"API-Key": key})
