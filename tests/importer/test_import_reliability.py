@@ -47,11 +47,26 @@ def test_a_failing_call_is_retried_with_growing_backoff(upstream: AffiseTenant, 
     assert backoffs == [0.5, 1.0, 2.0]
 
 
+class _TimesOutOnce(httpx.HTTPTransport):
+    """A transport whose first call to path times out, as a call slower than the timeout does
+    (not with a real delay: a busy machine would time out other calls too)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path, self.timed_out = path, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path and not self.timed_out:
+            self.timed_out += 1
+            raise httpx.ReadTimeout("timed out", request=request)
+        return super().handle_request(request)
+
+
 def test_a_call_slower_than_the_timeout_is_retried(upstream: AffiseTenant):
-    upstream.fault({"method": "GET", "path": "/3.0/admin/payment_systems"}, {"delay_ms": 1500},
-                   times=1)
-    reader = _reader(upstream, [], timeout=0.3)
+    transport = _TimesOutOnce("/3.0/admin/payment_systems")
+    reader = _reader(upstream, [], transport=transport)
     document = _import(reader, upstream)
+    assert transport.timed_out == 1
     assert reader.retried == 1 and len(document["payment_systems"]) == 8
 
 
