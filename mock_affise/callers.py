@@ -45,7 +45,7 @@ class Caller:
     @functools.cached_property
     def tenant(self) -> Tenant:
         """Return the caller's tenant as the row read it, made when first asked: a write
-        locks and reads its tenant anew, and never asks."""
+        locks and reads its tenant anew, and asks only to journal a call that failed first."""
         return detached_entity(Tenant, {column.key: self.row[column.key]
                                         for column in Tenant.__table__.columns})
 

@@ -284,10 +284,14 @@ class DriverStatement:
     expand: Callable[[tuple[int, ...]], str] | None = None  # the SQL for the lists' lengths
     record: Any = tuple  # the row type: a named tuple of the result columns
     filled: tuple[tuple[str, Any], ...] = ()  # an INSERT's columns left out: their defaults
+    required: frozenset[str] = frozenset()  # the parameters with no value of their own
 
     def parameters(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """Return the SQL and the driver's parameters for params (each list spread out); a
         value the statement does not take is left out."""
+        if not self.required <= params.keys():  # as SQLAlchemy refuses it: not as NULL
+            missing = sorted(self.required - params.keys())
+            raise TypeError(f"a value is required for parameter(s) {missing}")
         values = {name: params.get(name, default)
                   for name, default in self.defaults.items()}
         for name, default in self.filled:  # as SQLAlchemy fills them, on each execution
@@ -326,7 +330,7 @@ class DriverStatement:
         return read_rows
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=1024)  # by engine and builder: generation has 512 shapes
 def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatement:
     """Return build()'s statement for dialect (an engine's: its processors are the engine's),
     made once per engine and statement."""
@@ -343,7 +347,7 @@ def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatem
             binders[name] = processor
     lists = tuple(dict.fromkeys(name for bind, name in compiled.bind_names.items()
                                 if bind.expanding))
-    expand = functools.partial(_expanded, *style, build) if lists else None
+    expand = functools.partial(_expand, *style, build) if lists else None
     record = namedtuple("Record", [key for key, _ in readers], rename=True)  # type: ignore[misc]
     filled = []
     for column in getattr(compiled, "insert_prefetch", ()):  # Python-side column defaults
@@ -353,8 +357,10 @@ def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatem
         filled.append((compiled.bind_names[compiled.binds[column.key]], column.default))
     if getattr(compiled, "update_prefetch", ()):
         raise TypeError("a driver statement does not fill onupdate values")
+    required = frozenset(name for bind, name in compiled.bind_names.items()
+                         if bind.required and name not in dict(filled))
     return DriverStatement(sql, defaults, readers, tuple(binders.items()), lists, expand,
-                           record, tuple(filled))
+                           record, tuple(filled), required)
 
 
 @functools.cache
@@ -367,7 +373,19 @@ def _compiled(dialect_class: type[Dialect], positional: bool, paramstyle: str,
         paramstyle="named" if positional else paramstyle))
 
 
-@functools.lru_cache(maxsize=4096)
+def _expand(dialect_class: type[Dialect], positional: bool, paramstyle: str,
+            build: Callable[[], Any], lengths: tuple[int, ...]) -> str:
+    """Return _expanded's SQL, kept only for short lists: a long one's SQL is long too, and
+    its length rarely comes again."""
+    if max(lengths) > _KEPT_LENGTH:
+        return _expanded.__wrapped__(dialect_class, positional, paramstyle, build, lengths)
+    return _expanded(dialect_class, positional, paramstyle, build, lengths)
+
+
+_KEPT_LENGTH = 128
+
+
+@functools.lru_cache(maxsize=1024)
 def _expanded(dialect_class: type[Dialect], positional: bool, paramstyle: str,
               build: Callable[[], Any], lengths: tuple[int, ...]) -> str:
     """Return the SQL of build()'s statement with its lists of these lengths, as SQLAlchemy
@@ -402,7 +420,7 @@ def driver_records(session: Session, build: Callable[[], Any],
                    params: Mapping[str, Any]) -> list[Any]:
     """Run build()'s statement (see run_driver); return its rows as named tuples."""
     cursor, statement = run_driver(session, build, params)
-    return statement.records(cursor.fetchall())
+    return statement.records(_fetch(session, cursor.fetchall, statement))
 
 
 def driver_tuples(session: Session, build: Callable[[], Any],
@@ -410,7 +428,15 @@ def driver_tuples(session: Session, build: Callable[[], Any],
     """Run build()'s statement (see run_driver); return its rows as the driver reads them, no
     value through its column's processor: for columns whose stored form serves as it is (ids,
     and timestamps only compared with each other: SQLite's text of them sorts as they do)."""
-    return run_driver(session, build, params)[0].fetchall()
+    cursor, statement = run_driver(session, build, params)
+    return _fetch(session, cursor.fetchall, statement)
+
+
+def _fetch(session: Session, fetch: Callable[[], Any], statement: DriverStatement) -> Any:
+    """Return fetch()'s rows: SQLite runs a statement as its rows are read, so the driver's
+    errors can come then too, and come out as SQLAlchemy's as well."""
+    with driver_errors(_dialect(session), statement.sql, ()):
+        return fetch()
 
 
 def _dialect(session: Session) -> Dialect:
@@ -444,11 +470,11 @@ def driver_execute_many(session: Session, sql: str, rows: Sequence[Mapping[str, 
 
 
 def driver_row(session: Session, build: Callable[[], Any],
-               params: dict[str, Any]) -> dict[str, Any] | None:
+               params: Mapping[str, Any]) -> dict[str, Any] | None:
     """Run build()'s statement (see run_driver); return its first row read by column name, or
     None when it has none."""
     cursor, statement = run_driver(session, build, params)
-    row = cursor.fetchone()
+    row = _fetch(session, cursor.fetchone, statement)
     return None if row is None else statement.row(row)
 
 
@@ -463,7 +489,7 @@ def insert_row(session: Session, build: Callable[[], Insert], values: Mapping[st
     id on SQLite before 3.35."""
     if not _dialect(session).insert_returning:
         return run_driver(session, build, values)[0].lastrowid
-    return run_driver(session, builder(_returning_id, build), values)[0].fetchone()[0]
+    return driver_tuples(session, builder(_returning_id, build), values)[0][0]
 
 
 def _returning_id(build: Callable[[], Insert]) -> Insert:
@@ -542,6 +568,8 @@ def load_entity(session: Session, model: type[Any], key: tuple[Any, ...]) -> Any
     a write loads the invoice or partner it changes, and the ORM's way to it cost more than
     the rest of the write's reads together. One the session holds already is returned as it is.
     """
+    if session.autoflush:  # as Session.get: an object added and not yet sent is found
+        session.flush()
     held = session.identity_map.get(identity_key(model, key))
     if held is not None:
         return held

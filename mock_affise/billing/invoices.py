@@ -268,4 +268,3 @@ def list_invoices(session: Session, tenant_id: int, where: InvoiceFilter, page: 
     payments = driver_records(session, builder(_paged, shape), {
         **values, "offset": (page - 1) * limit, "limit": limit})
     return load_invoices(session, tenant_id, payments), total or 0
-

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, parse_timestamp
@@ -16,10 +16,8 @@ from ..db import builder, driver_records, driver_tuples, list_parameter
 from ..effects import MAX_IDS, note
 from ..errors import AffiseError, GenerationRunning
 from ..models import (
-    Affiliate,
     AffiliatePaymentSystem,
     Conversion,
-    Currency,
     Payment,
     PaymentSystem,
     Tenant,
@@ -31,13 +29,13 @@ from .reports import Generation, GenerationRefused, Report, Skip
 _IN_LIMIT = 500
 
 
-def display_name(affiliate: Affiliate | Row[Any]) -> str:
+def display_name(affiliate: Any) -> str:
     """The name Affise's messages show for an affiliate (rules.display_name)."""
     return rules.display_name(affiliate.name, affiliate.login, affiliate.email)
 
 
 def rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
-               ids: Iterable[Any]) -> list[Row[Any]]:
+               ids: Iterable[Any]) -> list[Any]:
     """Read a tenant's rows of model whose column is in ids, as rows (attributes by column
     name), not ORM objects: a generation only reads them, and loading objects cost more."""
     ids = set(ids)
@@ -48,7 +46,7 @@ def rows_by_id(session: Session, model: type, tenant_id: int, column: Any,
             if getattr(row, column.key) in ids]
 
 
-def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Row[Any]]:
+def tenant_rows(session: Session, model: type, tenant_id: int) -> list[Any]:
     """Read all of a tenant's rows of model by id, as rows (see rows_by_id)."""
     return driver_records(session, builder(_rows_statement, model, "tenant_id", False),
                           {"tenant_id": tenant_id})
@@ -69,8 +67,8 @@ def _rows_statement(model: type, column: str, listed: bool) -> Select:
 class Payee:
     """How an affiliate is paid in one currency (rows of its binding and its system)."""
 
-    binding: Row[Any]
-    system: Row[Any]
+    binding: Any  # a row of affiliate_payment_systems (a named tuple)
+    system: Any  # a row of payment_systems
 
     @property
     def pay_acc(self) -> str:
@@ -123,7 +121,7 @@ def finish(session: Session, tenant: Tenant, now: datetime, delay: int,
             session, _billed, {"tenant_id": tenant.id, "made": made})])
 
 
-def new_payment(tenant: Tenant, affiliate: Affiliate | Row[Any], currency: Currency | Row[Any],
+def new_payment(tenant: Tenant, affiliate: Any, currency: Any,
                 payee: Payee, now: datetime, note: str,
                 period_end: datetime | None) -> dict[str, Any]:
     """Return the row of a new waiting invoice, taking the tenant's next invoice id."""

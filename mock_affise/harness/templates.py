@@ -25,7 +25,7 @@ from sqlalchemy import Insert, Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import host_now, parse_timestamp
-from ..db import driver_row, insert_row, parameters_insert, run_driver
+from ..db import driver_records, driver_row, driver_tuples, insert_row, parameters_insert
 from ..errors import LimitReached
 from ..fixtures import document_digest
 from ..models import SNAPSHOT_TABLES, Snapshot, Tenant
@@ -72,7 +72,7 @@ def _count_statement() -> Select:
 
 def refuse_past_limit(session: Session, limit: int | None) -> None:
     """Refuse a new tenant, seeded or copied, once the server holds limit (MAX_TENANTS)."""
-    if limit is not None and run_driver(session, _count_statement, {})[0].fetchone()[0] >= limit:
+    if limit is not None and driver_tuples(session, _count_statement, {})[0][0] >= limit:
         raise LimitReached("tenants", limit, "MAX_TENANTS")
 
 
@@ -115,8 +115,8 @@ def copy_template(session: Session, key: str,
         **{name: state[name] for name in snapshots.COUNTERS}})
     holders = {}
     for table, build in _HOLDERS.items():
-        cursor, read = run_driver(session, build, {"snapshot": template["id"]})
-        holders[table] = [read.row(held) for held in cursor.fetchall()]
+        holders[table] = [held._asdict() for held in driver_records(
+            session, build, {"snapshot": template["id"]})]
     assign_keys(session, [held for rows in holders.values() for held in rows])
     keys = {table: [[held["id"], held["api_key"]] for held in rows]
             for table, rows in holders.items()}

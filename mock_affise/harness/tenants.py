@@ -85,6 +85,9 @@ def delete_tenant(session: Session, tenant_id: int) -> None:
     """Drop a tenant and everything it holds."""
     if lock_tenant(session, tenant_id) is None:
         raise NotFound()
+    # A template being dropped copies its rows into the seeds that name it (part_from): not
+    # into this tenant's while it goes (the tenant row's lock, then the templates', as a reset).
+    copies.hold_templates(session, shared=True)
     statements = copies.of(session)
     if snapshots.holds_rows(session, tenant_id):  # a copy's seed alone holds none
         copies.run(session, statements.drop_tenant_snapshots, {"tenant": tenant_id})
@@ -97,6 +100,8 @@ def reset_tenant(session: Session, tenant: Tenant, now: datetime,
 
     The clock, journal, fault rules, generation reports and settings go back with it.
     """
+    # Before the keys' lock a seeding takes: its seed may name a template (see delete_tenant).
+    copies.hold_templates(session, shared=True)
     if document is None:
         snapshots.restore_snapshot(session, tenant, snapshots.SEED)
         tenant.settings = seeded_settings(tenant.settings)

@@ -35,7 +35,8 @@ def taken_keys(session: Session, keys: Iterable[str], other_than: int | None = N
         return set()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEYS_LOCK})
-    return {key for (key,) in driver_tuples(session, builder(_taken_statement, other_than is not None),
+    statement = builder(_taken_statement, other_than is not None)
+    return {key for (key,) in driver_tuples(session, statement,
                                             {"keys": wanted, "other": other_than})}
 
 

@@ -279,7 +279,9 @@ def _validated(session: Session, tenant_id: int, affiliate_id: int | None,
         changes["status"] = values["status"]
     if "manager_id" in values:
         manager_id = values["manager_id"].strip() or None  # an empty manager_id unassigns
-        if manager_id is not None and load_entity(session, Manager, (tenant_id, manager_id)) is None:
+        manager = None if manager_id is None else load_entity(session, Manager,
+                                                              (tenant_id, manager_id))
+        if manager_id is not None and manager is None:
             raise ValidationError("manager_id", f"unknown manager '{manager_id}'")
         changes["manager_id"] = manager_id
     if "ref" in values:

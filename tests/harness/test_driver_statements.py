@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, bindparam, column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from mock_affise.db import (
     load_entity,
     lock_tenant,
 )
-from mock_affise.models import Conversion, Payment, Tenant
+from mock_affise.models import Conversion, Correction, Payment, Tenant
 from tests.conftest import ADMIN_KEY
 
 
@@ -131,3 +131,36 @@ def test_an_entity_loaded_on_the_driver_is_the_sessions_own(app):
         invoice.comment = "changed on a loaded row"
     with db.transaction() as session:
         assert session.get(Payment, (1, 2925)).comment == "changed on a loaded row"
+
+
+def _overflowing_sums():
+    rows = ("SELECT 1 AS g, 9223372036854775807 AS x UNION ALL"
+            " SELECT 2, 9223372036854775807 UNION ALL SELECT 2, 1")
+    return text(f"SELECT g, sum(x) AS total FROM ({rows}) AS r GROUP BY g").columns(
+        column("g", Integer), column("total", Integer))
+
+
+def test_an_error_while_rows_are_read_comes_out_as_sqlalchemys(app):
+    # SQLite runs a statement as its rows are read: the second group's sum overflows then.
+    if app.extensions["mock_affise"].db.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite's integer sum overflows (PostgreSQL's sum of bigints is numeric)")
+    with app.extensions["mock_affise"].db.transaction() as session, \
+            pytest.raises(DBAPIError) as caught:
+        driver_records(session, _overflowing_sums, {})
+    assert "integer overflow" in str(caught.value.orig)
+
+
+def test_a_driver_statement_refuses_a_missing_parameter_rather_than_send_null(app):
+    with app.extensions["mock_affise"].db.transaction() as session, \
+            pytest.raises(TypeError, match=r"a value is required for parameter\(s\) \['least'"):
+        driver_records(session, _conversions_statement,
+                       {"tenant": 1, "statuses": [1], "dropped": [], "since": datetime(2000, 1, 1)})
+
+
+def test_an_entity_added_and_not_yet_sent_is_found_as_session_get_finds_it(app):
+    with app.extensions["mock_affise"].db.transaction(write=True) as session:
+        added = Correction(tenant_id=1, id=900_001, payment_id=2925, revenue=Decimal("1.5"),
+                           comment="pending", posted_date=datetime(2024, 1, 1))
+        session.add(added)
+        assert load_entity(session, Correction, (1, 900_001)) is added
+        session.rollback()
