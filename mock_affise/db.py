@@ -579,6 +579,40 @@ def load_entity(session: Session, model: type[Any], key: tuple[Any, ...]) -> Any
     return None if values is None else _attach(session, model, values)
 
 
+def update_entity(session: Session, entity: Any, changes: Mapping[str, Any]) -> None:
+    """Write changes (by attribute) to entity, an object session holds, with one UPDATE on the
+    driver (one statement built per model and set of attributes), and set them on it as
+    written: the ORM's unit of work for a one-row change at commit cost more than the rest of
+    a write's statements."""
+    model = type(entity)
+    names = tuple(sorted(changes))
+    key = {f"key_{column.key}": getattr(entity, column.key)
+           for column in model.__table__.primary_key.columns}
+    values = {f"new_{name}": value for name, value in changes.items()}
+    run_driver(session, builder(_update_statement, model, names), {**key, **values})
+    for name, value in changes.items():
+        set_committed_value(entity, name, value)
+
+
+def _update_statement(model: type[Any], names: tuple[str, ...]) -> Any:
+    table = model.__table__
+    return (update(table)
+            .where(*(column == bindparam(f"key_{column.key}")
+                     for column in table.primary_key.columns))
+            .values({name: bindparam(f"new_{name}") for name in names}))
+
+
+def insert_entity(session: Session, model: type[Any], values: Mapping[str, Any]) -> Any:
+    """Insert a row of model (values by column key; defaults fill the rest) with one INSERT on
+    the driver, and return its object, in session as if loaded (see update_entity)."""
+    run_driver(session, builder(_insert_statement, model, tuple(sorted(values))), values)
+    return _attach(session, model, values)
+
+
+def _insert_statement(model: type[Any], names: tuple[str, ...]) -> Insert:
+    return parameters_insert(model.__table__, names)
+
+
 def _entity_statement(model: type[Any]) -> Any:
     table = model.__table__
     return select(table).where(*(column == bindparam(column.key)

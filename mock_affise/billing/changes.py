@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import load_entity
+from ..db import insert_entity, load_entity, update_entity
 from ..effects import MAX_IDS, note
 from ..errors import NotFound, ValidationError
 from ..models import Conversion, Correction, Payment, Tenant
@@ -33,15 +33,10 @@ def update_invoice(session: Session, tenant: Tenant, now: datetime, invoice_id: 
                    change: InvoiceUpdate) -> Payment:
     """Apply an update to an open invoice; setting status 2 completes (and freezes) it."""
     payment = get_open_invoice(session, tenant.id, invoice_id, now)
-    if change.payment_account is not None:
-        payment.pay_acc = change.payment_account
-    if change.status is not None:
-        payment.status = change.status
-    if change.comment is not None:
-        payment.comment = change.comment
-    if change.note is not None:
-        payment.notes = change.note
-    payment.updated_at = now
+    changed = {"pay_acc": change.payment_account, "status": change.status,
+               "comment": change.comment, "notes": change.note}
+    update_entity(session, payment, {**{name: value for name, value in changed.items()
+                                        if value is not None}, "updated_at": now})
     note(session, "changed", "payments", [invoice_id])
     return payment
 
@@ -60,12 +55,11 @@ def add_correction(session: Session, tenant: Tenant, now: datetime, invoice_id: 
         raise ValidationError("revenue", "must not be zero")
     total = stored_revenue(session, tenant.id, invoice_id) + revenue
     _refuse_negative("revenue", "this correction", total)
-    correction = Correction(tenant_id=tenant.id, id=tenant.next_correction_id,
-                            payment_id=invoice_id, revenue=revenue, comment=comment,
-                            posted_date=now)
-    tenant.next_correction_id += 1
-    session.add(correction)
-    payment.updated_at = now
+    correction = insert_entity(session, Correction, {
+        "tenant_id": tenant.id, "id": tenant.next_correction_id, "payment_id": invoice_id,
+        "revenue": revenue, "comment": comment, "posted_date": now})
+    update_entity(session, tenant, {"next_correction_id": tenant.next_correction_id + 1})
+    update_entity(session, payment, {"updated_at": now})
     note(session, "created", "corrections", [correction.id])
     note(session, "changed", "payments", [invoice_id])
     return correction

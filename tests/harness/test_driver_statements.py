@@ -16,9 +16,11 @@ from mock_affise.db import (
     driver_connection,
     driver_execute,
     driver_records,
+    insert_entity,
     list_parameter,
     load_entity,
     lock_tenant,
+    update_entity,
 )
 from mock_affise.models import Conversion, Correction, Payment, Tenant
 from tests.conftest import ADMIN_KEY
@@ -164,3 +166,22 @@ def test_an_entity_added_and_not_yet_sent_is_found_as_session_get_finds_it(app):
         session.add(added)
         assert load_entity(session, Correction, (1, 900_001)) is added
         session.rollback()
+
+
+def test_an_entity_written_on_the_driver_leaves_nothing_to_flush(app):
+    db = app.extensions["mock_affise"].db
+    with db.transaction(write=True) as session:
+        invoice = load_entity(session, Payment, (1, 2925))
+        update_entity(session, invoice, {"comment": "written", "status": 3})
+        added = insert_entity(session, Correction, {
+            "tenant_id": 1, "id": 900_002, "payment_id": 2925, "revenue": Decimal("-0.25"),
+            "comment": "on the driver", "posted_date": datetime(2024, 1, 2, 3, 4, 5)})
+        assert (invoice.comment, invoice.status) == ("written", 3)
+        assert not session.dirty and not session.new  # the flush at commit has nothing to send
+        assert load_entity(session, Correction, (1, 900_002)) is added
+    with db.transaction() as session:
+        assert (session.get(Payment, (1, 2925)).comment,
+                session.get(Payment, (1, 2925)).status) == ("written", 3)
+        stored = session.get(Correction, (1, 900_002))
+        assert (stored.revenue, stored.comment, stored.posted_date) == (
+            Decimal("-0.25"), "on the driver", datetime(2024, 1, 2, 3, 4, 5))
