@@ -33,6 +33,22 @@ def test_a_repeated_read_is_replayed_byte_for_byte_and_journaled_each_time(app, 
     assert entries[1]["id"] > entries[0]["id"]
 
 
+def test_a_first_read_goes_straight_to_the_endpoint_without_a_second_key_lookup(app, client,
+                                                                                 monkeypatch):
+    # Nothing kept under a request's key: nothing to replay, so its holder is looked up once,
+    # in the endpoint, not first in the replay layer as well. A read asked again is looked up.
+    fast_reads = app.wsgi_app
+    looked_up = []
+    held = fast_reads._holder
+    monkeypatch.setattr(fast_reads, "_holder", lambda key: looked_up.append(key) or held(key))
+    first = client.get("/3.1/payments/2923", headers=KEY)
+    assert (first.status_code, looked_up, _replays(app)) == (200, [], 0)
+    second = client.get("/3.1/payments/2923", headers=KEY)
+    assert (second.data, looked_up, _replays(app)) == (first.data, [ADMIN_KEY], 1)
+    other = client.get("/3.1/payments/2921", headers=KEY)  # another path: kept nothing yet
+    assert (other.status_code, looked_up) == (200, [ADMIN_KEY])
+
+
 def test_a_refused_read_is_replayed_as_refused(app, client):
     first = client.get("/3.1/payments/999", headers=KEY)
     second = client.get("/3.1/payments/999", headers=KEY)
