@@ -20,7 +20,15 @@ from ..errors import (
 )
 from ..models import Affiliate, Conversion, Currency, Payment, Tenant
 from ..money import to_units
-from .making import display_name, ensure_idle, finish, new_payment, payees, reported
+from .making import (
+    display_name,
+    ensure_idle,
+    finish,
+    new_payment,
+    payees,
+    reported,
+    take_payment_ids,
+)
 from .predicates import is_payable
 from .reports import Generation
 from .rules import midnight, threshold
@@ -89,7 +97,9 @@ def _bill_up_to(session: Session, tenant: Tenant, now: datetime, affiliate_id: i
     walk.close()
     assert last is not None  # count > 0 and available >= amount, checked above
     end_of_today = midnight(now.date()) + timedelta(days=1)
-    row = new_payment(tenant, affiliate, currency, payee, now, note, end_of_today)
+    row = new_payment(tenant, tenant.next_payment_id, affiliate, currency, payee, now, note,
+                      end_of_today)
+    take_payment_ids(session, tenant, 1)
     session.execute(insert(Payment), [row])
     billed = session.execute(
         update(Conversion).where(

@@ -42,6 +42,7 @@ from .making import (
     payees,
     reported,
     rows_by_id,
+    take_payment_ids,
     tenant_rows,
 )
 from .predicates import is_payable
@@ -265,7 +266,8 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
             result.skipped.append(Skip(affiliate_id, code, reason.message))
             first_reason = first_reason or reason
             continue
-        row = new_payment(tenant, affiliate, currency, payee, now, note, scope.period.end)
+        row = new_payment(tenant, tenant.next_payment_id + len(new_payments), affiliate,
+                          currency, payee, now, note, scope.period.end)
         if referral is not None:
             row["ref_revenue"] = referral.ref_revenue
             taking.append(row["id"])
@@ -278,6 +280,7 @@ def _generate(session: Session, tenant: Tenant, now: datetime, scope: Scope, not
         finish(session, tenant, now, delay, [])
         return result
     # Core, not the ORM's bulk insert: the rows are complete, and the ORM's path cost more.
+    take_payment_ids(session, tenant, len(new_payments))
     session.connection().execute(insert(Payment.__table__), new_payments)
     first, last = new_payments[0]["id"], new_payments[-1]["id"]
     billed = run_driver(session, builder(_scope_billing, shape), {
