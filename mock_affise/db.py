@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from .engines import (
@@ -580,16 +581,22 @@ def load_entity(session: Session, model: type[Any], key: tuple[Any, ...]) -> Any
 
 
 def update_entity(session: Session, entity: Any, changes: Mapping[str, Any]) -> None:
-    """Write changes (by attribute) to entity, an object session holds, with one UPDATE on the
-    driver (one statement built per model and set of attributes), and set them on it as
-    written: the ORM's unit of work for a one-row change at commit cost more than the rest of
-    a write's statements."""
+    """Write changes (by column key: every model's attribute keys are its column keys) to
+    entity, an object session holds, with one UPDATE on the driver (one statement built per
+    model and set of columns), and set them on it as written: the ORM's unit of work for a
+    one-row change at commit cost more than the rest of a write's statements.
+
+    Like insert_entity, for a session that is closed, not used again, after a rollback: what
+    these wrote is not taken back from the objects (the endpoint's sessions are so used)."""
     model = type(entity)
     names = tuple(sorted(changes))
     key = {f"key_{column.key}": getattr(entity, column.key)
            for column in model.__table__.primary_key.columns}
     values = {f"new_{name}": value for name, value in changes.items()}
-    run_driver(session, builder(_update_statement, model, names), {**key, **values})
+    cursor, _ = run_driver(session, builder(_update_statement, model, names), {**key, **values})
+    if cursor.rowcount != 1:  # as the ORM's flush refuses it
+        raise StaleDataError(f"UPDATE of {model.__name__} {tuple(key.values())} matched "
+                             f"{cursor.rowcount} rows, not 1")
     for name, value in changes.items():
         set_committed_value(entity, name, value)
 

@@ -69,7 +69,9 @@ class AnswerCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._tenants: dict[int, tuple[Stamp, dict[RequestKey, Answer]]] = {}
-        self._held: set[RequestKey] = set()  # every key kept, at any tenant's stamp
+        # Each request key answers are kept under, and whose: a key a tenant let go of may be
+        # another's now, and the first's next stamp must not forget the second's answer.
+        self._held: dict[RequestKey, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self.replays = 0  # answers served again (a statistic: updated without a lock)
@@ -77,7 +79,8 @@ class AnswerCache:
     def may_hold(self, key: RequestKey) -> bool:
         """Tell whether an answer is kept under key at any stamp: when not, there is nothing
         to replay, and its holder need not be looked up first (a test's calls are mostly
-        first calls, on a tenant and keys of its own)."""
+        first calls on its tenant). A yes may be stale (the answer's tenant since dropped):
+        the lookup and the stamp then decide, as before."""
         return key in self._held
 
     def get(self, tenant_id: int, stamp: Stamp, key: RequestKey) -> Answer | None:
@@ -97,18 +100,20 @@ class AnswerCache:
             if kept is None or kept[0] != stamp:
                 if kept is not None:
                     self._bytes -= sum(a.size(k) for k, a in kept[1].items())
-                    self._held.difference_update(kept[1])
+                    for old in kept[1]:
+                        if self._held.get(old) == tenant_id:
+                            del self._held[old]
                 kept = self._tenants[tenant_id] = (stamp, {})
             if self._bytes + size > self.max_bytes:
                 self._tenants = {tenant_id: kept}
                 kept[1].clear()
-                self._held = set()
+                self._held = {}
                 self._bytes = 0
             old = kept[1].get(key)
             if old is not None:
                 self._bytes -= old.size(key)
             kept[1][key] = answer
-            self._held.add(key)
+            self._held[key] = tenant_id
             self._bytes += size
 
 

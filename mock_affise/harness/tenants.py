@@ -100,14 +100,15 @@ def reset_tenant(session: Session, tenant: Tenant, now: datetime,
 
     The clock, journal, fault rules, generation reports and settings go back with it.
     """
-    # Before the keys' lock a seeding takes: its seed may name a template (see delete_tenant).
-    copies.hold_templates(session, shared=True)
-    if document is None:
+    if document is None:  # the restore holds the templates' lock: its seed may name one
         snapshots.restore_snapshot(session, tenant, snapshots.SEED)
         tenant.settings = seeded_settings(tenant.settings)
         made = keys_of(session, tenant.id)
     else:
         validate(document)  # refuse a bad document before anything is deleted
+        # The old seed may name a template (see delete_tenant); taken after validating (a big
+        # document takes seconds, and a template's keeper waits) and before the seeding's keys'.
+        copies.hold_templates(session, shared=True)
         snapshots.clear_data(session, tenant.id)
         tenant.settings = {}
         made = seed_tenant(session, tenant, document)

@@ -95,8 +95,8 @@ def affiliate_balances(session: Session, tenant_id: int, now: datetime,
     money: dict[int, dict[str, Balance]] = {aid: {} for aid in ids}
     for affiliate_id, code, available, hold in rows:
         money[affiliate_id][code] = Balance(available or ZERO, hold or ZERO)
-    held = driver_records(session, _settings_statement, {"tenant_id": tenant_id})
-    settings = held[0].settings if held else None  # a tenant dropped meanwhile: none
+    found = driver_records(session, _settings_statement, {"tenant_id": tenant_id})
+    settings = found[0].settings if found else None  # a tenant dropped meanwhile: none
     for (main_id, code), owed in owed_referral_money(session, tenant_id, settings, None,
                                                       affiliate_ids=ids).items():
         held = money[main_id].get(code, Balance())

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from mock_affise import create_app
+from mock_affise.api.answers import Answer, AnswerCache
+from mock_affise.harness.journal import Entry
 from tests.conftest import ADMIN_KEY, AFFILIATE_KEYS, SERVER_URL, SUITE_FIXTURE, fresh_database_url
 
 KEY = {"API-Key": ADMIN_KEY}
@@ -47,6 +49,20 @@ def test_a_first_read_goes_straight_to_the_endpoint_without_a_second_key_lookup(
     assert (second.data, looked_up, _replays(app)) == (first.data, [ADMIN_KEY], 1)
     other = client.get("/3.1/payments/2921", headers=KEY)  # another path: kept nothing yet
     assert (other.status_code, looked_up) == (200, [ADMIN_KEY])
+
+
+def test_a_key_kept_for_one_tenant_then_another_is_still_known_to_be_kept():
+    # A key a dropped tenant let go of may be another's: the first's next stamp does not
+    # make the cache forget the second's answer under it.
+    cache = AnswerCache(max_bytes=1 << 20)
+    answer = Answer("200 OK", [], b"{}", Entry("GET", "/3.1/payments/1", "{}", 200, "{}", "d"))
+    key, other = ("k", "", "/3.1/payments/1", ""), ("k", "", "/3.1/payments/2", "")
+    cache.put(1, (1, None), key, answer)
+    cache.put(2, (1, None), key, answer)
+    cache.put(1, (2, None), other, answer)  # tenant 1's stamp moves on
+    assert cache.may_hold(key) and cache.may_hold(other)
+    assert cache.get(2, (1, None), key) is answer
+    assert not cache.may_hold(("k", "", "/3.1/payments/3", ""))
 
 
 def test_a_refused_read_is_replayed_as_refused(app, client):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Integer, bindparam, column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from mock_affise import db as db_module
 from mock_affise.db import (
@@ -185,3 +186,12 @@ def test_an_entity_written_on_the_driver_leaves_nothing_to_flush(app):
         stored = session.get(Correction, (1, 900_002))
         assert (stored.revenue, stored.comment, stored.posted_date) == (
             Decimal("-0.25"), "on the driver", datetime(2024, 1, 2, 3, 4, 5))
+
+
+def test_an_update_of_a_row_gone_is_refused_as_the_orm_refuses_it(app):
+    with app.extensions["mock_affise"].db.transaction(write=True) as session:
+        invoice = load_entity(session, Payment, (1, 2925))
+        driver_execute(session, "DELETE FROM payments WHERE tenant_id = 1 AND id = 2925", {})
+        with pytest.raises(StaleDataError, match="matched 0 rows"):
+            update_entity(session, invoice, {"comment": "nobody's"})
+        session.rollback()
