@@ -14,6 +14,7 @@ from .http import (
     Document,
     MockAffiseControlError,
     api_session,
+    call_wsgi,
     control_answer,
     document_body,
     json_default,
@@ -89,15 +90,12 @@ class MockAffise:
         test, and a round trip through a socket cost more than making one.
         """
         __tracebackhide__ = True
-        from werkzeug.test import Client
-
         headers = dict(kwargs.get("headers") or {})
         if self.control_token:
             headers[TOKEN_HEADER] = self.control_token
-        response = Client(self.app, use_cookies=False).open(
-            path, method=method, query_string=kwargs["params"], data=kwargs.get("data"),
-            headers=headers)
-        return control_answer(response.status_code, response.get_data(), method, path)
+        status, body = call_wsgi(self.app, method, path, kwargs["params"], kwargs.get("data"),
+                                 headers)
+        return control_answer(status, body, method, path)
 
     def health(self) -> dict[str, Any]:
         """Return /_mock/health's answer: {"status": 1, "ready": True} when serving."""

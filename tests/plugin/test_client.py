@@ -144,6 +144,31 @@ def test_control_calls_reach_an_app_in_this_process_without_a_socket(tmp_path):
     assert (missing.value.status, missing.value.message) == (404, "Tenant not found")
 
 
+def test_in_process_control_calls_carry_their_query_body_and_path_as_http_would(tmp_path):
+    from mock_affise import create_app
+
+    app = create_app({"DATABASE_URL": fresh_database_url(tmp_path / "wsgi.db")})
+    try:
+        with MockAffise("http://127.0.0.1:9", None, app) as mock:
+            made = mock.create_tenant()
+            made.snapshot("before the hour")  # a space: the path is unquoted, as a server does
+            assert made.advance("1h")["now"] == "2022-05-23 13:00:00"
+            made.restore("before the hour")
+            assert made.clock()["now"] == "2022-05-23 12:00:00"
+            rule = made.fault({"method": "GET", "path": "/3.1/payments"}, {"status": 503},
+                              times=2)  # a JSON body
+            assert [r["id"] for r in made.faults()] == [rule["id"]]
+            keyed = {"API-Key": made.admin_key}
+            for invoice in (2921, 2923, 2925):  # Affise calls, straight to the app
+                assert app.test_client().get(f"/3.1/payments/{invoice}",
+                                             headers=keyed).status_code == 200
+            listed = mock.control("GET", f"/_mock/tenants/{made.tenant_id}/requests",
+                                  params={"path": "/3.1/payments/2923", "limit": None})
+            assert [e["path"] for e in listed["requests"]] == ["/3.1/payments/2923"]
+    finally:
+        app.extensions["mock_affise"].db.dispose()
+
+
 def test_an_in_process_control_plane_still_needs_its_token(tmp_path):
     from mock_affise import create_app
 
