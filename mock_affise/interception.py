@@ -26,6 +26,8 @@ from contextlib import ContextDecorator, ExitStack
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from .inprocess import call_wsgi
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -118,30 +120,13 @@ class Intercept(ContextDecorator):
     def answer(self, method: str, url: str, headers: Mapping[str, str] | list[tuple[str, str]],
                body: bytes | None) -> Answer:
         """Run the app on one call; raise ConnectionDropped when a fault drops the connection."""
-        from werkzeug.test import EnvironBuilder, run_wsgi_app
-
-        parts = urlsplit(url)
-        builder = EnvironBuilder(path=parts.path or "/", base_url=f"{parts.scheme}://{parts.netloc}",
-                                 query_string=parts.query, method=method,
-                                 headers=list(headers.items()) if isinstance(headers, Mapping)
-                                 else headers, data=body or b"")
-        try:
-            environ = builder.get_environ()
-        finally:
-            builder.close()
         connection = _Connection()
         # drop_connection() shuts the server's socket down: this one records that it did.
-        environ["werkzeug.socket"] = connection
-        chunks, status, response_headers = run_wsgi_app(self.app, environ, buffered=True)
-        try:
-            content = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        answer = call_wsgi(self.app, method, url, body or b"", headers,
+                           {"werkzeug.socket": connection})
         if connection.dropped:
             raise ConnectionDropped(f"{method} {url}: the connection was closed, no answer sent")
-        return int(status.split(" ", 1)[0]), list(response_headers.items()), content
+        return answer
 
 
 def _installed(names: tuple[str, ...]) -> list[str]:

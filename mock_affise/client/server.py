@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
+from ..inprocess import call_wsgi
 from .http import (
     TOKEN_HEADER,
     Document,
     MockAffiseControlError,
     api_session,
-    call_wsgi,
     control_answer,
     document_body,
     json_default,
@@ -93,8 +94,10 @@ class MockAffise:
         headers = dict(kwargs.get("headers") or {})
         if self.control_token:
             headers[TOKEN_HEADER] = self.control_token
-        status, body = call_wsgi(self.app, method, path, kwargs["params"], kwargs.get("data"),
-                                 headers)
+        params = {name: value for name, value in (kwargs["params"] or {}).items()
+                  if value is not None}  # as requests leaves them out
+        url = f"{path}?{urlencode(params, doseq=True)}" if params else path
+        status, _, body = call_wsgi(self.app, method, url, kwargs.get("data") or b"", headers)
         return control_answer(status, body, method, path)
 
     def health(self) -> dict[str, Any]:
