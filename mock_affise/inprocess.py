@@ -28,7 +28,9 @@ def call_wsgi(app: Callable[..., Any], method: str, url: str, body: bytes = b"",
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method.upper(), "SCRIPT_NAME": "",
         "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
-        "QUERY_STRING": parts.query, "SERVER_NAME": host, "SERVER_PORT": str(port),
+        # PEP 3333: a string of the bytes sent (as UTF-8), one character a byte
+        "QUERY_STRING": parts.query.encode("utf-8").decode("latin-1"),
+        "SERVER_NAME": host, "SERVER_PORT": str(port),
         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": parts.netloc or host, "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0), "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(body),
@@ -42,18 +44,22 @@ def call_wsgi(app: Callable[..., Any], method: str, url: str, body: bytes = b"",
         if key == "CONTENT_LENGTH":
             continue  # the body's own length
         key = key if key == "CONTENT_TYPE" else f"HTTP_{key}"
-        # a header sent twice is one, its values joined, as servers hand it over
-        environ[key] = f"{environ[key]}, {value}" if key in seen else value
+        if key in seen:  # a header sent twice is one, its values joined (a type: the first)
+            if key != "CONTENT_TYPE":
+                environ[key] = f"{environ[key]}, {value}"
+            continue
+        environ[key] = value
         seen.add(key)
     answered: list[Any] = []
+    written: list[bytes] = []  # what the legacy write() callable was given, sent first
 
     def start_response(status: str, sent: list[tuple[str, str]], exc_info: Any = None) -> Any:
         answered[:] = [status, list(sent)]
-        return lambda chunk: None  # the legacy write(): nothing of ours uses it
+        return written.append
 
     chunks = app(environ, start_response)
     try:
-        content = b"".join(chunks)
+        content = b"".join([*written, *chunks])
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:

@@ -221,7 +221,9 @@ def endpoint(roles: frozenset[str], write: bool = False,
                 outcome.fail(error)
                 if isinstance(error, GenerationRefused):  # its transaction was rolled back
                     with db.transaction(write=True) as session:
-                        error.report.keep(session, lock_tenant(session, principal.tenant_id))
+                        locked = lock_tenant(session, principal.tenant_id)
+                        if locked is not None:  # not dropped meanwhile
+                            error.report.keep(session, locked)
             except Exception:
                 log.exception("unhandled error on %s %s", request.method, request.path)
                 if principal is None:

@@ -96,7 +96,8 @@ class MockAffise:
             headers[TOKEN_HEADER] = self.control_token
         params = {name: value for name, value in (kwargs["params"] or {}).items()
                   if value is not None}  # as requests leaves them out
-        url = f"{path}?{urlencode(params, doseq=True)}" if params else path
+        joined = "&" if "?" in path else "?"  # a path with a query of its own: one query
+        url = f"{path}{joined}{urlencode(params, doseq=True)}" if params else path
         status, _, body = call_wsgi(self.app, method, url, kwargs.get("data") or b"", headers)
         return control_answer(status, body, method, path)
 

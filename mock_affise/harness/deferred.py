@@ -69,6 +69,7 @@ class DeferredWriter:
         self._idle = False
         self._holding = False
         self._thread: threading.Thread | None = None
+        self._hurried = False  # a settle waits: the next batch goes without its batch wait
         self._opened: _Files | None = None
 
     def _files(self) -> _Files:
@@ -81,6 +82,8 @@ class DeferredWriter:
                     self._holding = False
                     self._thread = None
                     self._queue = []
+                    # a writer forked mid-batch is not the child's: nothing is being written
+                    self._writing = self._idle = self._hurried = False
         return opened
 
     def submit(self, pending: Any) -> None:
@@ -125,9 +128,9 @@ class DeferredWriter:
                 pass
         finally:  # however the thread ends, the next submit starts another
             with self._wake:
-                if self._thread is threading.current_thread():
+                if self._thread is threading.current_thread():  # not a successor's state
                     self._thread = None
-                self._writing = False
+                    self._writing = False
                 self._wake.notify_all()
 
     def _next_batch(self) -> bool:
@@ -138,9 +141,14 @@ class DeferredWriter:
                 self._wake.wait(IDLE_SECONDS)
                 self._idle = False
                 if not self._queue:
+                    # Unregistered under the lock: a submit from now on starts a new writer
+                    # (after this, its entry would wait for the next submit's).
+                    if self._thread is threading.current_thread():
+                        self._thread = None
                     return False
-            if len(self._queue) < BATCH:  # let a few more arrive: one commit for them all
+            if len(self._queue) < BATCH and not self._hurried:  # one commit for a few more
                 self._wake.wait(BATCH_WAIT_SECONDS)
+            self._hurried = False
             batch, self._queue = self._queue, []
             self._writing = True
             self._wake.notify_all()
@@ -201,6 +209,7 @@ class DeferredWriter:
         deadline = time.monotonic() + timeout
         with self._wake:
             if hurry and self._queue:  # (an idle writer woken for nothing would end)
+                self._hurried = True  # the batch after the one being written, if any, too
                 self._wake.notify_all()  # ends the writer's batch wait
             while self._queue or self._writing:
                 left = deadline - time.monotonic()

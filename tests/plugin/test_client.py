@@ -165,6 +165,12 @@ def test_in_process_control_calls_carry_their_query_body_and_path_as_http_would(
             listed = mock.control("GET", f"/_mock/tenants/{made.tenant_id}/requests",
                                   params={"path": "/3.1/payments/2923", "limit": None})
             assert [e["path"] for e in listed["requests"]] == ["/3.1/payments/2923"]
+            # a path with a query of its own, and parameters: one query, as requests sends it
+            both = mock.control("GET", f"/_mock/tenants/{made.tenant_id}/requests?method=GET",
+                                params={"limit": 2})
+            # the journal's order, oldest first: the limit keeps the newest two
+            assert [e["path"] for e in both["requests"]] == ["/3.1/payments/2923",
+                                                              "/3.1/payments/2925"]
     finally:
         app.extensions["mock_affise"].db.dispose()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import socket
 import subprocess
 import sys
@@ -17,17 +16,6 @@ pytest_plugins = ["pytester"]
 
 # The inner runs have no pyproject.toml of ours: ask for the same strictness explicitly.
 STRICT = ("--strict-markers", "-W", "error::DeprecationWarning", "-p", "no:cacheprovider")
-
-
-@pytest.fixture(autouse=True)
-def modules_outlive_inner_runs():
-    """Import what an inner run's server and sessions use before any run starts.
-
-    pytester forgets the modules an in-process run imported; a second import beside objects
-    of the first breaks requests (two cookie-jar classes) and SQLAlchemy's compiled parts.
-    """
-    for name in ("requests", "werkzeug.serving", "mock_affise.app"):
-        importlib.import_module(name)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from mock_affise import pytest_plugin
@@ -15,10 +13,7 @@ STRICT = ("--strict-markers", "-W", "error::DeprecationWarning", "-p", "no:cache
 
 @pytest.fixture(autouse=True)
 def in_thread(monkeypatch):
-    """Start the inner run's own server, and import what it uses before pytester forgets it."""
-    for name in ("requests", "httpx", "responses", "werkzeug.serving", "mock_affise.app",
-                 "mock_affise.interception"):
-        importlib.import_module(name)
+    """Start the inner run's own server (conftest imports what it uses first)."""
     for name in (pytest_plugin.URL_VARIABLE, pytest_plugin.TOKEN_VARIABLE,
                  pytest_plugin.INTERCEPT_VARIABLE):
         monkeypatch.delenv(name, raising=False)

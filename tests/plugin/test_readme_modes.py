@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
@@ -30,14 +29,6 @@ def test_the_readme_shows_the_plugin_and_the_interception_examples():
 
     assert len(examples) == 2
     assert "affise_intercept" in examples[1]
-
-
-@pytest.fixture(autouse=True)
-def modules_outlive_inner_runs():
-    """Import what an inner run uses first: pytester forgets modules a run imported."""
-    for name in ("requests", "httpx", "responses", "werkzeug.serving", "mock_affise.app",
-                 "mock_affise.interception"):
-        importlib.import_module(name)
 
 
 @pytest.mark.parametrize("mode", list(MODES))

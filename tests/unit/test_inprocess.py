@@ -48,3 +48,26 @@ def test_a_header_sent_twice_is_one_with_its_values_joined():
                                              ("Content-Length", "99")])
     assert handed["HTTP_ACCEPT"] == "a/b, c/d"
     assert handed["CONTENT_LENGTH"] == "0"  # the body's own length, not what a header claims
+
+
+def test_a_query_reaches_a_flask_app_as_its_utf8_text():
+    from flask import Flask, request
+
+    app = Flask("echo")
+
+    @app.get("/echo")
+    def echo():
+        return {"q": request.args["q"], "type": request.content_type}
+
+    status, _, body = call_wsgi(app, "GET", "/echo?q=café €", b"",
+                                [("Content-Type", "text/plain"), ("Content-Type", "x/y")])
+    assert (status, body) == (200, b'{"q":"caf\\u00e9 \\u20ac","type":"text/plain"}\n')
+
+
+def test_what_an_app_writes_through_write_comes_first():
+    def app(environ, start_response):
+        write = start_response("200 OK", [])
+        write(b"written ")
+        return [b"returned"]
+
+    assert call_wsgi(app, "GET", "/")[2] == b"written returned"
