@@ -153,7 +153,7 @@ def _patch_requests(target: Intercept) -> Iterator[None]:
     requests = _require("requests", "requests")
     responses = _require("responses", "requests")
 
-    def callback(request: Any) -> tuple[int, dict[str, str], bytes]:
+    def callback(request: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         body = request.body.encode() if isinstance(request.body, str) else request.body
         try:
             status, headers, content = target.answer(request.method, request.url,
@@ -162,7 +162,7 @@ def _patch_requests(target: Intercept) -> Iterator[None]:
             raise requests.exceptions.ConnectionError(
                 "Connection aborted: the server closed the connection without a response",
                 request=request) from None
-        return status, dict(headers), content
+        return status, headers, content  # a list: a header sent twice (Set-Cookie) stays two
 
     # The send in place now (an outer intercept's, or the real one) answers every other host,
     # so intercepts of two networks nest.

@@ -230,3 +230,24 @@ def test_a_delay_fault_still_answers_and_is_journaled(tenant, acme):
 
     assert (answer.status_code, answer.json()) == (200, QUOTES)
     assert [e["fault"] for e in tenant.requests(path=CURRENCY)] == ["delay_ms"]
+
+
+def test_a_header_answered_twice_reaches_both_clients_twice():
+    # Two cookies in one answer (the dashboard's sign-in sets two): neither client loses one.
+    from flask import Flask, Response
+
+    app = Flask("two-cookies")
+
+    @app.get("/3.0/admin/currency")
+    def two() -> Response:
+        answer = Response("{}", mimetype="application/json")
+        answer.set_cookie("first", "1")
+        answer.set_cookie("second", "2")
+        return answer
+
+    with mock_affise.intercept(AFFISE, app):
+        by_requests = requests.get(f"{AFFISE}/3.0/admin/currency")
+        with httpx.Client() as client:
+            by_httpx = client.get(f"{AFFISE}/3.0/admin/currency")
+    assert (by_requests.cookies.get("first"), by_requests.cookies.get("second")) == ("1", "2")
+    assert (by_httpx.cookies.get("first"), by_httpx.cookies.get("second")) == ("1", "2")
