@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from .db import detached_entity, driver_row
+from .driver import driver_row
+from .entities import detached_entity
 from .harness import faults
 from .models import Affiliate, FaultRule, Manager, Tenant
 

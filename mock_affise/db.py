@@ -2,39 +2,30 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import sqlite3
 import threading
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     Connection,
-    Insert,
-    Table,
     bindparam,
-    insert,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
+from .driver import driver_row, native_sql, run_driver
 from .engines import (
     SERVER_SCHEMAS_READY,
     WRITE_OPTION,
     check_columns,
-    driver_errors,
     is_memory_url,
     keep_memory_engine,
     release_server_engine,
@@ -44,11 +35,11 @@ from .engines import (
     sqlite_file,
     with_empty_schema,
 )
+from .entities import attach
 from .errors import InsufficientStorage
 from .filelocks import ChangeCounter, WriteGate
 from .models import Base, Tenant
 
-_NAMED = re.compile(r"(?<![:\w]):(\w+)")
 _SETUP_LOCK = 7_204_117  # PostgreSQL advisory lock id held while a process prepares the schema
 _DISK_FULL_SQLSTATE = "53100"  # PostgreSQL's disk_full
 
@@ -245,263 +236,6 @@ class Database:
         self.engine.dispose()
 
 
-def native_sql(sql: str, dialect: str) -> str:
-    """Return sql, written with :name parameters, in dialect's driver's parameter style."""
-    if dialect == "sqlite":
-        return sql  # sqlite3 takes :name as it is
-    return _NAMED.sub(r"%(\1)s", sql)
-
-
-def driver_connection(session: Session) -> Any:
-    """Return the driver's own connection under session's transaction (see Database.raw).
-
-    Kept on the session for its transaction: SQLAlchemy's way to it (Session.connection())
-    cost more than the statement a request's path then runs on it. A new transaction (after a
-    commit) asks SQLAlchemy again, since it may hold another connection."""
-    held = session.info.get(_DRIVER_HELD)
-    transaction = session.get_transaction()
-    if held is not None and held[0] is transaction and transaction is not None:
-        return held[1]
-    connection = session.connection().connection.driver_connection
-    session.info[_DRIVER_HELD] = (session.get_transaction(), connection)
-    return connection
-
-
-_DRIVER_HELD = "mock_affise.driver_connection"
-
-
-@dataclass(frozen=True)
-class DriverStatement:
-    """A statement as the driver's own SQL (named parameters), for a path every request takes,
-    where SQLAlchemy's execution machinery cost more than the statement: its parameters'
-    defaults and processors, the SQL for each length of its list parameters (IN and NOT IN),
-    and each result column's name and the engine's processor for it."""
-
-    sql: str
-    defaults: dict[str, Any]
-    readers: tuple[tuple[str, Callable[[Any], Any] | None], ...]
-    binders: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
-    lists: tuple[str, ...] = ()
-    expand: Callable[[tuple[int, ...]], str] | None = None  # the SQL for the lists' lengths
-    record: Any = tuple  # the row type: a named tuple of the result columns
-    filled: tuple[tuple[str, Any], ...] = ()  # an INSERT's columns left out: their defaults
-    required: frozenset[str] = frozenset()  # the parameters with no value of their own
-
-    def parameters(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Return the SQL and the driver's parameters for params (each list spread out); a
-        value the statement does not take is left out."""
-        if not self.required <= params.keys():  # as SQLAlchemy refuses it: not as NULL
-            missing = sorted(self.required - params.keys())
-            raise TypeError(f"a value is required for parameter(s) {missing}")
-        values = {name: params.get(name, default)
-                  for name, default in self.defaults.items()}
-        for name, default in self.filled:  # as SQLAlchemy fills them, on each execution
-            if name not in params:
-                values[name] = default.arg if default.is_scalar else default.arg(None)
-        for name, bind in self.binders:
-            value = values[name]
-            values[name] = [bind(item) for item in value] if name in self.lists else bind(value)
-        if not self.lists:
-            return self.sql, values
-        sql = self.expand(tuple(len(values[name]) for name in self.lists))  # type: ignore[misc]
-        for name in self.lists:
-            for place, item in enumerate(values.pop(name), 1):
-                values[f"{name}_{place}"] = item
-        return sql, values
-
-    def row(self, values: Sequence[Any]) -> dict[str, Any]:
-        """Read one result row by column name, each value through its column's processor."""
-        return {name: value if read is None else read(value)
-                for (name, read), value in zip(self.readers, values, strict=True)}
-
-    def records(self, rows: Iterable[Sequence[Any]]) -> list[Any]:
-        """Read result rows as named tuples (by position and by column name), each value
-        through its column's processor."""
-        new, record = tuple.__new__, self.record
-        processed = [(place, read) for place, (_, read) in enumerate(self.readers)
-                     if read is not None]
-        if not processed:
-            return [new(record, row) for row in rows]
-        read_rows = []
-        for row in rows:
-            values = list(row)
-            for place, read in processed:
-                values[place] = read(values[place])
-            read_rows.append(new(record, values))
-        return read_rows
-
-
-@functools.lru_cache(maxsize=1024)  # by engine and builder: generation has 512 shapes
-def driver_statement(dialect: Dialect, build: Callable[[], Any]) -> DriverStatement:
-    """Return build()'s statement for dialect (an engine's: its processors are the engine's),
-    made once per engine and statement."""
-    style = (type(dialect), dialect.positional, dialect.paramstyle)
-    compiled = _compiled(*style, build)
-    sql, defaults = str(compiled), compiled.construct_params(_check=False)
-    columns = build().exported_columns
-    readers = tuple((column.key, column.type.dialect_impl(dialect).result_processor(
-        dialect, None)) for column in columns)
-    binders = {}  # by the name the SQL gives each (a parameter used twice is one)
-    for bind, name in compiled.bind_names.items():
-        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            binders[name] = processor
-    lists = tuple(dict.fromkeys(name for bind, name in compiled.bind_names.items()
-                                if bind.expanding))
-    expand = functools.partial(_expand, *style, build) if lists else None
-    record = namedtuple("Record", [key for key, _ in readers], rename=True)  # type: ignore[misc]
-    filled = []
-    for column in getattr(compiled, "insert_prefetch", ()):  # Python-side column defaults
-        if column.default is None or not (column.default.is_scalar
-                                          or column.default.is_callable):
-            raise TypeError(f"{column}: a driver statement fills plain defaults only")
-        filled.append((compiled.bind_names[compiled.binds[column.key]], column.default))
-    if getattr(compiled, "update_prefetch", ()):
-        raise TypeError("a driver statement does not fill onupdate values")
-    required = frozenset(name for bind, name in compiled.bind_names.items()
-                         if bind.required and name not in dict(filled))
-    return DriverStatement(sql, defaults, readers, tuple(binders.items()), lists, expand,
-                           record, tuple(filled), required)
-
-
-@functools.cache
-def _compiled(dialect_class: type[Dialect], positional: bool, paramstyle: str,
-              build: Callable[[], Any]) -> Any:
-    """Compile build()'s statement once per dialect in a process, not per engine: a test
-    suite builds an app, and an engine, per test."""
-    # sqlite3 takes named parameters too: one dict a call, whatever the engine's style
-    return build().compile(dialect=dialect_class(
-        paramstyle="named" if positional else paramstyle))
-
-
-def _expand(dialect_class: type[Dialect], positional: bool, paramstyle: str,
-            build: Callable[[], Any], lengths: tuple[int, ...]) -> str:
-    """Return _expanded's SQL, kept only for short lists: a long one's SQL is long too, and
-    its length rarely comes again."""
-    if max(lengths) > _KEPT_LENGTH:
-        return _expanded.__wrapped__(dialect_class, positional, paramstyle, build, lengths)
-    return _expanded(dialect_class, positional, paramstyle, build, lengths)
-
-
-_KEPT_LENGTH = 128
-
-
-@functools.lru_cache(maxsize=1024)
-def _expanded(dialect_class: type[Dialect], positional: bool, paramstyle: str,
-              build: Callable[[], Any], lengths: tuple[int, ...]) -> str:
-    """Return the SQL of build()'s statement with its lists of these lengths, as SQLAlchemy
-    writes it (an empty list's IN and NOT IN included), once per lengths."""
-    compiled = _compiled(dialect_class, positional, paramstyle, build)
-    lists = dict.fromkeys(name for bind, name in compiled.bind_names.items() if bind.expanding)
-    dummies = {name: [None] * length for name, length in zip(lists, lengths, strict=True)}
-    return compiled.construct_expanded_state(
-        {**compiled.construct_params(_check=False), **dummies}).statement
-
-
-def run_driver(session: Session, build: Callable[[], Any],
-               params: Mapping[str, Any]) -> tuple[Any, DriverStatement]:
-    """Run build()'s statement (see driver_statement) with params in session's transaction;
-    return the driver's cursor and the statement (whose row() and records() read the cursor's
-    rows)."""
-    if session.autoflush:  # as SQLAlchemy's own execution: what the session holds goes first
-        session.flush()
-    statement = driver_statement(_dialect(session), build)
-    return driver_execute(session, *statement.parameters(params)), statement
-
-
-@functools.cache
-def builder(make: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    """Return the one builder of make(*args)'s statement, the same each call: a statement
-    built per shape (make's arguments) runs on the driver too, and driver statements are kept
-    by builder."""
-    return lambda: make(*args)
-
-
-def driver_records(session: Session, build: Callable[[], Any],
-                   params: Mapping[str, Any]) -> list[Any]:
-    """Run build()'s statement (see run_driver); return its rows as named tuples."""
-    cursor, statement = run_driver(session, build, params)
-    return statement.records(_fetch(session, cursor.fetchall, statement))
-
-
-def driver_tuples(session: Session, build: Callable[[], Any],
-                  params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """Run build()'s statement (see run_driver); return its rows as the driver reads them, no
-    value through its column's processor: for columns whose stored form serves as it is (ids,
-    and timestamps only compared with each other: SQLite's text of them sorts as they do)."""
-    cursor, statement = run_driver(session, build, params)
-    return _fetch(session, cursor.fetchall, statement)
-
-
-def _fetch(session: Session, fetch: Callable[[], Any], statement: DriverStatement) -> Any:
-    """Return fetch()'s rows: SQLite runs a statement as its rows are read, so the driver's
-    errors can come then too, and come out as SQLAlchemy's as well."""
-    with driver_errors(_dialect(session), statement.sql, ()):
-        return fetch()
-
-
-def _dialect(session: Session) -> Dialect:
-    return session.get_bind().dialect
-
-
-def driver_execute(session: Session, sql: str, params: Mapping[str, Any]) -> Any:
-    """Run sql (the driver's own, named parameters) with params in session's transaction and
-    return the driver's cursor; the driver's errors come out as SQLAlchemy's."""
-    connection = driver_connection(session)
-    _announce(session, sql, params, False)
-    with driver_errors(_dialect(session), sql, params):
-        return connection.execute(sql, params)
-
-
-def _announce(session: Session, sql: str, params: Any, many: bool) -> None:
-    """Show a statement sent on the driver to the engine's before_cursor_execute listeners, as
-    SQLAlchemy shows its own: what watches an engine's SQL (a test counting queries) sees all
-    of it. Nothing is asked when none listens."""
-    listeners = session.get_bind().dispatch.before_cursor_execute
-    if listeners:
-        listeners(session.connection(), None, sql, params, None, many)
-
-
-def driver_execute_many(session: Session, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Run sql once per row of parameters in session's transaction (see driver_execute)."""
-    cursor = driver_connection(session).cursor()
-    _announce(session, sql, rows, True)
-    with driver_errors(session.get_bind().dialect, sql, rows):
-        cursor.executemany(sql, rows)
-
-
-def driver_row(session: Session, build: Callable[[], Any],
-               params: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Run build()'s statement (see run_driver); return its first row read by column name, or
-    None when it has none."""
-    cursor, statement = run_driver(session, build, params)
-    row = _fetch(session, cursor.fetchone, statement)
-    return None if row is None else statement.row(row)
-
-
-def list_parameter(name: str) -> BindParameter[Any]:
-    """Return a parameter taking a list, for IN and NOT IN in a statement built once."""
-    return bindparam(name, expanding=True)
-
-
-def insert_row(session: Session, build: Callable[[], Insert], values: Mapping[str, Any]) -> int:
-    """Insert one row with build()'s statement (built once: see parameters_insert) on the
-    driver (see run_driver), and return its new id: from RETURNING, or the driver's last row
-    id on SQLite before 3.35."""
-    if not _dialect(session).insert_returning:
-        return run_driver(session, build, values)[0].lastrowid
-    return driver_tuples(session, builder(_returning_id, build), values)[0][0]
-
-
-def _returning_id(build: Callable[[], Insert]) -> Insert:
-    return build().returning(build().table.c.id)
-
-
-def parameters_insert(table: Table, names: Sequence[str]) -> Insert:
-    """Build an INSERT into table of the columns names, each from the parameter of its name."""
-    return insert(table).values({name: bindparam(name) for name in names})
-
-
 def _bump_statement() -> Any:
     tenants = Tenant.__table__
     return (update(tenants).where(tenants.c.id == bindparam("id"))
@@ -540,87 +274,4 @@ def lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
         for name, value in values.items():
             set_committed_value(held, name, value)
         return held
-    return _attach(session, Tenant, values)
-
-
-def _attach(session: Session, model: type[Any], values: Mapping[str, Any]) -> Any:
-    """Return model's object of a row read on the driver, in session as if it had loaded it."""
-    entity = detached_entity(model, values)
-    session.add(entity)
-    return entity
-
-
-def detached_entity(model: type[Any], values: Mapping[str, Any]) -> Any:
-    """Return model's object of a row (values by column key), detached as if a session had
-    loaded it and closed: no history, so a change to it once added is an UPDATE of that.
-
-    Its values go in as SQLAlchemy's loading puts them, not through the constructor, whose
-    instrumented set of each attribute cost six times as much."""
-    entity = model.__mapper__.class_manager.new_instance()
-    entity.__dict__.update(values)
-    make_transient_to_detached(entity)
-    return entity
-
-
-def load_entity(session: Session, model: type[Any], key: tuple[Any, ...]) -> Any | None:
-    """Return the object of model whose primary key is key, as Session.get does, or None.
-
-    The row is read on the driver (one statement built once per model, see driver_statement):
-    a write loads the invoice or partner it changes, and the ORM's way to it cost more than
-    the rest of the write's reads together. One the session holds already is returned as it is.
-    """
-    if session.autoflush:  # as Session.get: an object added and not yet sent is found
-        session.flush()
-    held = session.identity_map.get(identity_key(model, key))
-    if held is not None:
-        return held
-    names = [column.key for column in model.__table__.primary_key.columns]
-    values = driver_row(session, builder(_entity_statement, model),
-                        dict(zip(names, key, strict=True)))
-    return None if values is None else _attach(session, model, values)
-
-
-def update_entity(session: Session, entity: Any, changes: Mapping[str, Any]) -> None:
-    """Write changes (by column key: every model's attribute keys are its column keys) to
-    entity, an object session holds, with one UPDATE on the driver (one statement built per
-    model and set of columns), and set them on it as written: the ORM's unit of work for a
-    one-row change at commit cost more than the rest of a write's statements.
-
-    Like insert_entity, for a session that is closed, not used again, after a rollback: what
-    these wrote is not taken back from the objects (the endpoint's sessions are so used)."""
-    model = type(entity)
-    names = tuple(sorted(changes))
-    key = {f"key_{column.key}": getattr(entity, column.key)
-           for column in model.__table__.primary_key.columns}
-    values = {f"new_{name}": value for name, value in changes.items()}
-    cursor, _ = run_driver(session, builder(_update_statement, model, names), {**key, **values})
-    if cursor.rowcount != 1:  # as the ORM's flush refuses it
-        raise StaleDataError(f"UPDATE of {model.__name__} {tuple(key.values())} matched "
-                             f"{cursor.rowcount} rows, not 1")
-    for name, value in changes.items():
-        set_committed_value(entity, name, value)
-
-
-def _update_statement(model: type[Any], names: tuple[str, ...]) -> Any:
-    table = model.__table__
-    return (update(table)
-            .where(*(column == bindparam(f"key_{column.key}")
-                     for column in table.primary_key.columns))
-            .values({name: bindparam(f"new_{name}") for name in names}))
-
-
-def insert_entity(session: Session, model: type[Any], values: Mapping[str, Any]) -> Any:
-    """Insert a row of model (values by column key; defaults fill the rest) with one INSERT on
-    the driver, and return its object, in session as if loaded (see update_entity)."""
-    run_driver(session, builder(_insert_statement, model, tuple(sorted(values))), values)
-    return _attach(session, model, values)
-
-
-def _insert_statement(model: type[Any], names: tuple[str, ...]) -> Insert:
-    return parameters_insert(model.__table__, names)
-
-
-def _entity_statement(model: type[Any]) -> Any:
-    table = model.__table__
-    return select(table).where(*(column == bindparam(column.key)
-                                 for column in table.primary_key.columns))
+    return attach(session, Tenant, values)

@@ -22,7 +22,8 @@ from sqlalchemy import Select, select
 
 from ..callers import caller_statement
 from ..clock import clock_time
-from ..db import Database, driver_statement
+from ..db import Database
+from ..driver import driver_statement
 from ..harness.journal import Entry, Journal
 
 # environ keys: the request's cache key, set below Flask for a request whose answer may be

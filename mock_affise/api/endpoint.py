@@ -21,7 +21,8 @@ from ..billing.reports import GenerationRefused
 from ..billing.rules import ADMIN_ROLE, AFFILIATE_ROLE, MANAGER_ROLE, Audience, audience
 from ..callers import Caller, Principal, find_caller
 from ..clock import tenant_now
-from ..db import Database, driver_connection, lock_tenant
+from ..db import Database, lock_tenant
+from ..driver import driver_connection
 from ..effects import collected
 from ..errors import AffiseError, Forbidden, ServerError, Unauthorized, envelope
 from ..harness import faults, journal

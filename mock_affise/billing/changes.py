@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..db import insert_entity, load_entity, update_entity
 from ..effects import MAX_IDS, note
+from ..entities import insert_entity, load_entity, update_entity
 from ..errors import NotFound, ValidationError
 from ..models import Conversion, Correction, Payment, Tenant
 from ..money import plain

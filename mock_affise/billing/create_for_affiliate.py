@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, and_, func, insert, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from ..db import load_entity
+from ..entities import load_entity
 from ..errors import (
     BelowMinimumPayment,
     NoPaidConversions,

@@ -23,7 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import builder, driver_records, list_parameter, load_entity, run_driver
+from ..driver import builder, driver_records, list_parameter, run_driver
+from ..entities import load_entity
 from ..errors import (
     AffiseError,
     BelowMinimumPayment,

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..db import builder, driver_records, driver_tuples, list_parameter, load_entity
+from ..driver import builder, driver_records, driver_tuples, list_parameter
+from ..entities import load_entity
 from ..errors import NotFound, PaymentFinished
 from ..models import Conversion, Correction, Currency, Offer, Payment, PaymentSystem
 from . import rules
@@ -110,7 +111,7 @@ def _page(name: str) -> Callable[[], Select]:
 
 def _page_statement(name: str) -> Select:
     """Return the query name of those that fill a page of invoices: run on the driver (see
-    db.driver_records), since a page after a write spent more in SQLAlchemy's execution of
+    driver.driver_records), since a page after a write spent more in SQLAlchemy's execution of
     them than SQLite spent on them."""
     return _page_statements()[name]
 

@@ -12,8 +12,9 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, parse_timestamp
-from ..db import builder, driver_records, driver_tuples, list_parameter, update_entity
+from ..driver import builder, driver_records, driver_tuples, list_parameter
 from ..effects import MAX_IDS, note
+from ..entities import update_entity
 from ..errors import AffiseError, GenerationRunning
 from ..models import (
     AffiliatePaymentSystem,

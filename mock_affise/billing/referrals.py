@@ -18,7 +18,7 @@ from sqlalchemy import Select, Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import builder, driver_records, list_parameter
+from ..driver import builder, driver_records, list_parameter
 from ..errors import ServerError
 from ..models import Affiliate, Currency, Payment
 from . import rules

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Insert
 from sqlalchemy.orm import Session
 
-from ..db import insert_row, parameters_insert
+from ..entities import insert_row, parameters_insert
 from ..errors import AffiseError
 from ..models import GenerationReport, Tenant
 

@@ -10,14 +10,14 @@ runs inside the session's transaction.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
-from ..db import driver_execute, driver_execute_many, native_sql
+from ..driver import driver_execute, driver_execute_many, native_sql
 from ..models import (
     HARNESS_MODELS,
     SNAPSHOT_TABLES,
@@ -138,6 +138,16 @@ def copy_in(session: Session, tenant_id: int, template_id: int,
     for table, held in keys.items():
         run_many(session, chosen.set_keys[table],
                  [{"tenant": tenant_id, "id": holder, "api_key": key} for holder, key in held])
+
+
+def set_snapshot_keys(session: Session, snapshot_id: int,
+                      keys: Mapping[str, Iterable[Sequence[Any]]]) -> None:
+    """Give snapshot snapshot_id's key holders their keys (by holder table: [id, key] pairs):
+    a template's keys as its document names them, a copy's seed's when its template goes."""
+    chosen = of(session)
+    for table, held in keys.items():
+        run_many(session, chosen.set_template_keys[table],
+                 [{"snapshot": snapshot_id, "id": holder, "key": key} for holder, key in held])
 
 
 # PostgreSQL advisory lock on the templates: two first tenants of one document, made at once,

@@ -10,7 +10,8 @@ from sqlalchemy import Insert, Select, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from ..clock import format_timestamp, host_now, parse_timestamp, tenant_now
-from ..db import driver_records, insert_row, parameters_insert
+from ..driver import driver_records
+from ..entities import insert_row, parameters_insert
 from ..errors import KeysTaken, NotFound
 from ..models import SNAPSHOT_TABLES, Affiliate, Manager, Snapshot, Tenant
 from ..network.keys import taken_keys
@@ -91,9 +92,7 @@ def part_from(session: Session, template_id: int) -> None:
         if state.get(TEMPLATE) != template_id:
             continue  # one statement finds them all; the loop is over tenants, rarely many
         copies.run(session, statements.clone, {"source": template_id, "snapshot": seed.id})
-        for table, held in state[KEYS].items():
-            copies.run_many(session, statements.set_template_keys[table], [
-                {"snapshot": seed.id, "id": holder, "key": key} for holder, key in held])
+        copies.set_snapshot_keys(session, seed.id, state[KEYS])
         seed.state = {name: value for name, value in state.items() if name not in (TEMPLATE, KEYS)}
 
 

@@ -25,7 +25,8 @@ from sqlalchemy import Insert, Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import host_now, parse_timestamp
-from ..db import driver_records, driver_row, driver_tuples, insert_row, parameters_insert
+from ..driver import driver_records, driver_row, driver_tuples
+from ..entities import insert_row, parameters_insert
 from ..errors import LimitReached
 from ..fixtures import document_digest
 from ..models import SNAPSHOT_TABLES, Snapshot, Tenant
@@ -100,7 +101,7 @@ def copy_template(session: Session, key: str,
     /_mock/tenants answers them, or None when there is no such template.
 
     Refused once the server holds limit tenants (MAX_TENANTS). Every statement is prepared
-    once (see db.driver_statement): a test suite makes a tenant per test.
+    once (see driver.driver_statement): a test suite makes a tenant per test.
     """
     copies.hold_templates(session, shared=True)
     template = driver_row(session, _find_statement, {"name": key})
@@ -169,8 +170,7 @@ def keep_template(session: Session, key: str, tenant: Tenant,
     # The template holds the keys the document names, not those the tenant got.
     copies.run(session, statements.clone + statements.forget_template_keys,
                {"source": seed.id, "snapshot": template.id})
-    for table, keys in named.items():
-        copies.run_many(session, statements.set_template_keys[table],
-                        [{"snapshot": template.id, "id": holder, "key": named_key}
-                         for holder, named_key in keys.items() if named_key])
+    copies.set_snapshot_keys(session, template.id, {
+        table: [(holder, key) for holder, key in keys.items() if key]
+        for table, keys in named.items()})
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..billing.predicates import effectively_approved, on_hold
 from ..billing.referrals import owed_referral_money
 from ..billing.rules import APPROVED, HOLD
-from ..db import driver_records, list_parameter
+from ..driver import driver_records, list_parameter
 from ..models import Affiliate, Conversion, Currency, Tenant
 from ..money import ZERO
 

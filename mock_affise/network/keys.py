@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, bindparam, select, text, union
 from sqlalchemy.orm import Session
 
-from ..db import builder, driver_tuples, list_parameter
+from ..driver import builder, driver_tuples, list_parameter
 from ..models import Affiliate, Manager
 
 # PostgreSQL advisory lock held by every transaction that hands out keys: tenants' writes run in

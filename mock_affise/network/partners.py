@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from ..billing.predicates import seen_by
 from ..billing.rules import EVERYONE, Audience, percent_allowed
-from ..db import builder, driver_records, list_parameter, load_entity
+from ..driver import builder, driver_records, list_parameter
 from ..effects import note
+from ..entities import load_entity
 from ..errors import NotFound, ValidationError
 from ..models import (
     Affiliate,
@@ -146,7 +147,7 @@ def get_partner(session: Session, tenant_id: int, now: datetime, affiliate_id: i
 
 def _describing(name: str) -> Callable[[], Select]:
     """Return the builder of describe_partners' query name, run on the driver (see
-    db.driver_records): read, never changed."""
+    driver.driver_records): read, never changed."""
     return builder(_described, name)
 
 

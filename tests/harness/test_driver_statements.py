@@ -13,16 +13,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from mock_affise import db as db_module
-from mock_affise.db import (
-    driver_connection,
-    driver_execute,
-    driver_records,
-    insert_entity,
-    list_parameter,
-    load_entity,
-    lock_tenant,
-    update_entity,
-)
+from mock_affise import driver as driver_module
+from mock_affise.db import lock_tenant
+from mock_affise.driver import driver_connection, driver_execute, driver_records, list_parameter
+from mock_affise.entities import insert_entity, load_entity, update_entity
 from mock_affise.models import Conversion, Correction, Payment, Tenant
 from tests.conftest import ADMIN_KEY
 
@@ -72,11 +66,12 @@ def test_tenants_are_made_on_an_engine_without_insert_returning(app, client, mon
     made = [client.post("/_mock/tenants").json for _ in range(2)]  # a seed, then a copy
     assert [m["status"] for m in made] == [1, 1]
     assert made[0]["tenant"] != made[1]["tenant"]
-    for tenant in made:
+    for tenant in made:  # each found by its keys, and reset to its own seed, keys and all
         key = tenant["api_keys"]["admin"]
-        assert client.get("/_mock/clock", headers={"API-Key": key}).status_code == 200
-        assert client.post("/_mock/reset", headers={"API-Key": key}).json["tenant"] == \
-            tenant["tenant"]
+        assert client.get("/_mock/clock", headers={"API-Key": key}).json["now"] == \
+            client.get("/_mock/clock", headers={"API-Key": ADMIN_KEY}).json["now"]
+        reset = client.post("/_mock/reset", headers={"API-Key": key}).json
+        assert (reset["tenant"], reset["api_keys"]) == (tenant["tenant"], tenant["api_keys"])
 
 
 def test_a_driver_error_comes_out_as_sqlalchemys(app):
@@ -119,7 +114,7 @@ def test_the_driver_connection_follows_the_session_into_its_next_transaction(app
         assert driver_connection(session) is first
         session.commit()
         assert driver_connection(session) is session.connection().connection.driver_connection
-        assert session.info[db_module._DRIVER_HELD][0] is session.get_transaction()
+        assert session.info[driver_module._DRIVER_HELD][0] is session.get_transaction()
 
 
 def test_an_entity_loaded_on_the_driver_is_the_sessions_own(app):
